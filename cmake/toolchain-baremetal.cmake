@@ -16,4 +16,4 @@ set(CMAKE_C_FLAGS_INIT "-ffreestanding -fno-builtin -fno-stack-protector \
 -fno-omit-frame-pointer")
 set(CMAKE_ASM_FLAGS_INIT "-fno-pic -fno-pie")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-nostdlib -static -no-pie \
--Wl,--build-id=none -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack")
+-Wl,--build-id=none -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments")

@@ -1,0 +1,174 @@
+/*
+ * The bare-metal kernel's C entry: boot.S calls kmain() in long mode, on the
+ * boot stack, with the multiboot2 magic and boot-information address.
+ *
+ * For now it brings up COM1 and its own descriptor tables, validates and
+ * reports the boot information, reports the CPU and its VMX capabilities,
+ * and ends the run. Command-line words:
+ *   test        this is a test run: print the verdict, end through the
+ *               debug-exit port (and any exception fails the run)
+ *   fault=KIND  raise an exception on purpose (de, ud, bp, gp, pf) to check
+ *               the exception path
+ */
+#include <stdint.h>
+
+#include "arch.h"
+#include "asm.h"
+#include "cpu.h"
+#include "host_baremetal.h"
+#include "kernel.h"
+#include "multiboot2.h"
+#include "serial.h"
+#include "sv/format.h"
+#include "sv/string.h"
+#include "sv/vmx.h"
+#include "tsc.h"
+#include "x86.h"
+
+void kmain(uint32_t magic, uint64_t info_pa);
+
+#define QEMU_DEBUG_EXIT_PORT 0xf4
+#define BOCHS_SHUTDOWN_PORT  0x8900
+#define MB2_INFO_MAX         (1u << 20)	/* refuse absurd blocks */
+
+extern char _kernel_end[];	/* linked address, see linker.ld */
+
+bool kernel_test_mode;
+
+void kernel_stop(bool pass)
+{
+	static const char shutdown[] = "Shutdown";
+
+	cli();
+	if (kernel_test_mode)
+		sv_printf("smartvm: test run %s\n", pass ? "PASSED" : "FAILED");
+	serial_drain(COM1_PORT);
+	/* QEMU: isa-debug-exit ends the process with (code << 1) | 1. */
+	outb(QEMU_DEBUG_EXIT_PORT, pass ? KERNEL_EXIT_PASS : KERNEL_EXIT_FAIL);
+	/* Bochs: its I/O debugger port stops the simulation on "Shutdown". */
+	for (const char *p = shutdown; *p; p++)
+		outb(BOCHS_SHUTDOWN_PORT, (uint8_t)*p);
+	for (;;)
+		hlt();
+}
+
+static const char *mem_type_name(uint32_t type)
+{
+	switch (type) {
+	case MB2_MEM_AVAILABLE: return "usable";
+	case MB2_MEM_RESERVED: return "reserved";
+	case MB2_MEM_ACPI_RECLAIMABLE: return "ACPI";
+	case MB2_MEM_NVS: return "ACPI NVS";
+	case MB2_MEM_BADRAM: return "bad";
+	default: return "other";
+	}
+}
+
+static void report_memory(const struct mb2_info *mi)
+{
+	uint64_t usable = mb2_usable_bytes(mi);
+
+	sv_printf("mem: %lu MiB usable in a map of %u entries%s\n",
+		  usable >> 20, mi->mmap_count,
+		  mi->mmap_dropped ? " (more entries dropped)" : "");
+	for (unsigned i = 0; i < mi->mmap_count; i++)
+		sv_printf("mem:   %016lx-%016lx %s\n", mi->mmap[i].base,
+			  mi->mmap[i].base + mi->mmap[i].length - 1,
+			  mem_type_name(mi->mmap[i].type));
+}
+
+static const char *yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static void report_cpu(const struct cpu_info *ci)
+{
+	sv_printf("cpu: %s family %u model %u stepping %u%s%s\n", ci->vendor,
+		  ci->family, ci->model, ci->stepping, ci->brand[0] ? ", " : "",
+		  ci->brand);
+	if (!ci->vmx) {
+		sv_printf("vmx: not present\n");
+		return;
+	}
+	sv_printf("vmx: present, VMCS revision 0x%x, true controls %s, "
+		  "IA32_FEATURE_CONTROL 0x%lx (%s, VMX outside SMX %s)\n",
+		  ci->vmcs_revision, yes_no(ci->true_controls),
+		  ci->feature_control,
+		  ci->feature_control & SV_FEATURE_CONTROL_LOCKED ?
+			"locked" : "unlocked",
+		  ci->feature_control & SV_FEATURE_CONTROL_VMX_OUTSIDE_SMX ?
+			"enabled" : "disabled");
+	sv_printf("vmx: ept %s, unrestricted guest %s, vpid %s\n",
+		  yes_no(ci->ept), yes_no(ci->unrestricted_guest),
+		  yes_no(ci->vpid));
+}
+
+/* Raise the exception named on the command line (fault=KIND). */
+static void raise_fault(const char *kind)
+{
+	sv_printf("fault: raising %s on purpose\n", kind);
+	if (!sv_strcmp(kind, "ud")) {
+		__asm__ volatile("ud2");
+	} else if (!sv_strcmp(kind, "bp")) {
+		__asm__ volatile("int3");
+	} else if (!sv_strcmp(kind, "de")) {
+		__asm__ volatile("xorl %%ecx, %%ecx; divl %%ecx" ::: "eax", "ecx", "edx");
+	} else if (!sv_strcmp(kind, "gp")) {
+		/* a non-canonical address */
+		(void)*(volatile uint64_t *)0x8000000000000000ull;
+	} else if (!sv_strcmp(kind, "pf")) {
+		/* unmapped: the boot tables map only 0-4 GiB and the top 2 GiB */
+		(void)*(volatile uint64_t *)0x000000dead000000ull;
+	} else {
+		sv_printf("fault: unknown kind '%s' (de, ud, bp, gp, pf)\n", kind);
+		kernel_stop(false);
+	}
+	/* int3 is a trap: the handler stops the run, so nothing returns here */
+}
+
+void kmain(uint32_t magic, uint64_t info_pa)
+{
+	const uint8_t *info = (const uint8_t *)(uintptr_t)info_pa;
+	static struct mb2_info mi;
+	struct cpu_info ci;
+	size_t bad_offset;
+	uint64_t khz, reserved_end;
+	char fault[8];
+	int err;
+
+	serial_init(COM1_PORT);
+	arch_init();
+	sv_printf("\nSmart-VM %s bare-metal kernel\n", SV_VERSION_STRING);
+
+	if (magic != MB2_BOOTLOADER_MAGIC) {
+		sv_printf("boot: not started by a multiboot2 loader "
+			  "(magic 0x%x)\n", magic);
+		kernel_stop(false);
+	}
+	err = mb2_parse(info, MB2_INFO_MAX, &mi, &bad_offset);
+	if (err) {
+		sv_printf("boot: bad multiboot2 information at 0x%lx, "
+			  "byte offset %zu\n", info_pa, bad_offset);
+		kernel_stop(false);
+	}
+	kernel_test_mode = cmdline_has(mi.cmdline, "test");
+	sv_printf("boot: loader \"%s\", command line \"%s\"\n", mi.bootloader,
+		  mi.cmdline);
+	report_memory(&mi);
+	reserved_end = (uint64_t)(uintptr_t)_kernel_end - KERNEL_VMA;
+	if (info_pa + *(const uint32_t *)info > reserved_end)
+		reserved_end = info_pa + *(const uint32_t *)info;
+	host_memory_init(&mi, reserved_end);
+
+	cpu_probe(&ci);
+	report_cpu(&ci);
+	khz = tsc_calibrate();
+	sv_printf("tsc: %lu.%03lu MHz\n", khz / 1000, khz % 1000);
+
+	if (cmdline_value(mi.cmdline, "fault", fault, sizeof(fault)) >= 0)
+		raise_fault(fault);
+
+	sv_printf("smartvm: boot complete; nothing to run yet, stopping\n");
+	kernel_stop(true);
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Boot the bare-metal kernel in an emulator and check what it says on COM1.
+
+    boot_test.py --emulator qemu|bochs [--cpu MODEL] --kernel smartvm.elf
+                 [--cmdline WORDS] [--expect REGEX]... [--reject REGEX]...
+                 --verdict pass|fail [--timeout SECONDS]
+
+The kernel image is put on a fresh GRUB2 ISO with the given command line
+(ci/mkiso.sh), booted, and its serial output is matched line by line (CR
+stripped) against every --expect regex; no line may match a --reject regex.
+--verdict is how the run must end:
+  QEMU:  the isa-debug-exit status, 33 for pass and 35 for fail (anything
+         else, such as 0 for a triple fault, is neither);
+  Bochs: whose exit status says nothing, the kernel's last line on COM1.
+Exit status 0 when everything matched, 1 when not, 77 (skipped) when the
+emulator is not installed.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SKIP = 77
+HERE = os.path.dirname(os.path.abspath(__file__))
+MKISO = os.path.join(HERE, "..", "..", "ci", "mkiso.sh")
+QEMU_STATUS = {"pass": 33, "fail": 35}
+
+BOCHSRC = """\
+megs: 128
+cpu: model={cpu}, ips=50000000, reset_on_triple_fault=0
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+ata0-master: type=cdrom, path={iso}, status=inserted
+boot: cdrom
+display_library: rfb, options="timeout=0"
+clock: sync=none, time0=local
+com1: enabled=1, mode=file, dev={com1}
+com2: enabled=1, mode=file, dev={com2}
+sound: driver=dummy
+speaker: enabled=0
+mouse: enabled=0
+log: {log}
+panic: action=fatal
+"""
+
+
+def make_iso(kernel, cmdline, tmp):
+    iso = os.path.join(tmp, "boot.iso")
+    subprocess.run([MKISO, kernel, iso, cmdline], check=True)
+    return iso
+
+
+def run_qemu(iso, args, tmp):
+    qemu = shutil.which("qemu-system-x86_64")
+    if not qemu:
+        print("SKIPPED: qemu-system-x86_64 is not installed (ci/setup.sh)")
+        sys.exit(SKIP)
+    cmd = [qemu, "-M", "q35", "-m", "256", "-accel", "tcg",
+           "-cdrom", iso, "-display", "none", "-serial", "stdio",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+           "-no-reboot"]
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=args.timeout)
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode("utf-8", "replace")
+        return out, "timed out after %ds" % args.timeout
+    out = p.stdout.decode("utf-8", "replace")
+    want = QEMU_STATUS[args.verdict]
+    if p.returncode != want:
+        names = {v: k for k, v in QEMU_STATUS.items()}
+        got = names.get(p.returncode, "neither pass nor fail")
+        return out, "QEMU exit status %d (%s), expected %d (%s)%s" % (
+            p.returncode, got, want, args.verdict,
+            "\nstderr: " + p.stderr.decode("utf-8", "replace")
+            if p.stderr else "")
+    return out, None
+
+
+def run_bochs(iso, args, tmp):
+    bochs = shutil.which("bochs")
+    if not bochs:
+        print("SKIPPED: bochs is not installed (ci/setup.sh)")
+        sys.exit(SKIP)
+    com1 = os.path.join(tmp, "com1.txt")
+    rc = os.path.join(tmp, "bochsrc")
+    cmds = os.path.join(tmp, "cmds")
+    with open(rc, "w") as f:
+        f.write(BOCHSRC.format(cpu=args.cpu, iso=iso, com1=com1,
+                               com2=os.path.join(tmp, "com2.bin"),
+                               log=os.path.join(tmp, "bochs.log")))
+    with open(cmds, "w") as f:
+        f.write("c\n")
+    cmd = [bochs, "-q", "-f", rc, "-rc", cmds]
+    # The rfb display binds TCP 5900+: a private network namespace keeps
+    # parallel runs apart (CTest also holds a lock for hosts without one).
+    if shutil.which("unshare") and subprocess.run(
+            ["unshare", "-n", "true"], stderr=subprocess.DEVNULL).returncode == 0:
+        cmd = ["unshare", "-n"] + cmd
+    timed_out = None
+    try:
+        subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=args.timeout, cwd=tmp)
+    except subprocess.TimeoutExpired:
+        timed_out = "timed out after %ds" % args.timeout
+    out = ""
+    if os.path.exists(com1):
+        with open(com1, "rb") as f:
+            out = f.read().decode("utf-8", "replace")
+    verdict = "smartvm: test run %s" % ("PASSED" if args.verdict == "pass"
+                                         else "FAILED")
+    if verdict not in out:
+        log = ""
+        path = os.path.join(tmp, "bochs.log")
+        if os.path.exists(path):
+            with open(path, errors="replace") as f:
+                log = "".join(f.readlines()[-15:])
+        return out, (timed_out or "COM1 does not say '%s'" % verdict) + \
+            ("\nbochs.log (tail):\n" + log if log else "")
+    return out, None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--emulator", choices=["qemu", "bochs"], required=True)
+    ap.add_argument("--cpu", default="corei7_skylake_x",
+                    help="Bochs CPU model")
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--cmdline", default="")
+    ap.add_argument("--expect", action="append", default=[])
+    ap.add_argument("--reject", action="append", default=[])
+    ap.add_argument("--verdict", choices=["pass", "fail"], required=True)
+    ap.add_argument("--timeout", type=int, default=60)
+    args = ap.parse_args()
+
+    if not os.path.exists(args.kernel):
+        print("FAILED: no kernel at %s (build first)" % args.kernel)
+        return 1
+    if not shutil.which("grub-mkrescue"):
+        print("SKIPPED: grub-mkrescue is not installed (ci/setup.sh)")
+        return SKIP
+    with tempfile.TemporaryDirectory(prefix="svboot-") as tmp:
+        iso = make_iso(args.kernel, args.cmdline, tmp)
+        run = run_qemu if args.emulator == "qemu" else run_bochs
+        out, problem = run(iso, args, tmp)
+
+    lines = out.replace("\r", "").splitlines()
+    print("---- COM1 ----")
+    print("\n".join(lines))
+    print("--------------")
+    problems = [problem] if problem else []
+    for rx in args.expect:
+        if not any(re.search(rx, l) for l in lines):
+            problems.append("no line matches %r" % rx)
+    for rx in args.reject:
+        bad = [l for l in lines if re.search(rx, l)]
+        if bad:
+            problems.append("line %r matches rejected %r" % (bad[0], rx))
+    for p in problems:
+        print("FAILED:", p)
+    if not problems:
+        print("ok: %s boot, verdict %s, %d expectations" % (
+            args.emulator, args.verdict, len(args.expect)))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
