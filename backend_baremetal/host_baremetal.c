@@ -73,6 +73,30 @@ uint64_t host_time_ns(void)
 	return tsc_ns();
 }
 
+/*
+ * Wall clock: not read from the CMOS RTC yet (the kernel issue brings the
+ * RTC driver); until then time starts at the epoch at boot.
+ */
+uint64_t host_realtime_ns(void)
+{
+	return tsc_ns();
+}
+
+/*
+ * No guest runs on bare metal yet; the VMX backend arms the local APIC
+ * timer (or the VMX preemption timer) here.
+ */
+void host_timer_arm(uint64_t deadline)
+{
+	(void)deadline;
+}
+
+void host_wait_until(uint64_t deadline)
+{
+	while (tsc_ns() < deadline)
+		host_idle();
+}
+
 void host_console_write(const char *buf, size_t len)
 {
 	serial_write(COM1_PORT, buf, len);

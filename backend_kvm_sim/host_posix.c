@@ -6,11 +6,16 @@
 #include "sv/host.h"
 
 #include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "host_posix.h"
 
 void *host_pages_alloc(size_t npages, hpa_t *pa)
 {
@@ -39,6 +44,68 @@ uint64_t host_time_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t host_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * One POSIX timer per thread, created on first use, delivers
+ * SV_KICK_SIGNAL to the thread that armed it. The KVM backend keeps the
+ * signal blocked except inside KVM_RUN, so it interrupts only the guest.
+ */
+static __thread timer_t kick_timer;
+static __thread bool kick_timer_made;
+
+/* The kick only has to interrupt a system call; nothing to do here. */
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+void host_timer_arm(uint64_t deadline)
+{
+	struct itimerspec its = { 0 };
+
+	if (!kick_timer_made) {
+		struct sigevent sev = { 0 };
+
+		struct sigaction sa = { .sa_handler = kick_handler };
+
+		if (deadline == UINT64_MAX)
+			return;
+		sigemptyset(&sa.sa_mask);	/* no SA_RESTART: KVM_RUN returns */
+		sigaction(SV_KICK_SIGNAL, &sa, NULL);
+		sev.sigev_notify = SIGEV_THREAD_ID;
+		sev.sigev_signo = SV_KICK_SIGNAL;
+		sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+		if (timer_create(CLOCK_MONOTONIC, &sev, &kick_timer) != 0)
+			return;	/* no kicks: guests that spin see late ticks */
+		kick_timer_made = true;
+	}
+	if (deadline != UINT64_MAX) {
+		if (deadline == 0)
+			deadline = 1;	/* 0 would disarm */
+		its.it_value.tv_sec = (time_t)(deadline / 1000000000ull);
+		its.it_value.tv_nsec = (long)(deadline % 1000000000ull);
+	}
+	timer_settime(kick_timer, TIMER_ABSTIME, &its, NULL);
+}
+
+void host_wait_until(uint64_t deadline)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(deadline / 1000000000ull),
+		.tv_nsec = (long)(deadline % 1000000000ull),
+	};
+
+	/* an interrupted sleep is fine: the caller re-checks the time */
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
 void host_console_write(const char *buf, size_t len)

@@ -445,6 +445,17 @@ static void console_sink_write(void *ctx, const char *s, size_t n)
 	}
 }
 
+int sv_format(sv_sink_fn sink, void *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = sv_vformat(sink, ctx, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
 int sv_printf(const char *fmt, ...)
 {
 	struct console_sink c;

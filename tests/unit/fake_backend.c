@@ -87,9 +87,9 @@ static int fake_run(struct sv_bvcpu *vcpu, struct sv_exit *exit)
 	return 0;
 }
 
-static int fake_complete_io(struct sv_bvcpu *vcpu, uint32_t value)
+static int fake_complete_exit(struct sv_bvcpu *vcpu, uint64_t value)
 {
-	COUNT(vcpu->vm, complete_io);
+	COUNT(vcpu->vm, complete_exit);
 	vcpu->io_value = value;
 	vcpu->regs.rip = vcpu->last.rip + vcpu->last.instr_len;
 	return 0;

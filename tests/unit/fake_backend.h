@@ -50,7 +50,7 @@ struct sv_bvcpu {
 	struct sv_event events[FAKE_MAX_EVENTS];
 	unsigned nevents;
 	bool window[2];
-	uint32_t io_value;	/* last complete_io value */
+	uint64_t io_value;	/* last complete_exit value */
 };
 
 extern const struct sv_backend_ops fake_backend_ops;

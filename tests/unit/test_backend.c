@@ -72,7 +72,7 @@ static void test_scripted_exits(void)
 	SV_CHECK_EQ_I64(ops->run(f.vcpu, &out), 0);
 	SV_CHECK_EQ_U64(out.reason, SV_EXIT_IO_INSTRUCTION);
 	SV_CHECK_EQ_U64(out.qualification, 0x3f80008);
-	SV_CHECK_EQ_I64(ops->complete_io(f.vcpu, 0x5a), 0);
+	SV_CHECK_EQ_I64(ops->complete_exit(f.vcpu, 0x5a), 0);
 	SV_CHECK_EQ_I64(ops->get_regs(f.vcpu, &regs), 0);
 	SV_CHECK_EQ_U64(regs.rip, 0x1001);	/* moved past the 1-byte IN */
 	SV_CHECK_EQ_U64(f.vcpu->io_value, 0x5a);

@@ -72,8 +72,11 @@ enum sv_window { SV_WINDOW_INTERRUPT, SV_WINDOW_NMI };
  *  vcpu_create    make vCPU number id, in its reset state
  *  vcpu_destroy   free it
  *  run            enter the guest; return when it exits, with *exit filled
- *  complete_io    finish the port-I/O instruction of the last exit: an IN
- *                 gets value in its destination; RIP moves past it
+ *  complete_exit  finish the instruction that caused the last exit: an IN
+ *                 or MMIO read gets value in its destination (other exits
+ *                 ignore it); RIP moves past the instruction. Handlers call
+ *                 it once for each exit they emulate; a backend whose host
+ *                 already moved RIP (KVM) only stores the value.
  *  get/set_regs   general-purpose registers, RIP, RFLAGS
  *  get/set_segment one segment register
  *  get/set_cr     a control register
@@ -91,7 +94,7 @@ enum sv_window { SV_WINDOW_INTERRUPT, SV_WINDOW_NMI };
 	                            struct sv_bvcpu **out)) \
 	X(ctx, void, vcpu_destroy, (struct sv_bvcpu *vcpu)) \
 	X(ctx, int,  run,          (struct sv_bvcpu *vcpu, struct sv_exit *exit)) \
-	X(ctx, int,  complete_io,  (struct sv_bvcpu *vcpu, uint32_t value)) \
+	X(ctx, int,  complete_exit, (struct sv_bvcpu *vcpu, uint64_t value)) \
 	X(ctx, int,  get_regs,     (struct sv_bvcpu *vcpu, struct sv_regs *regs)) \
 	X(ctx, int,  set_regs,     (struct sv_bvcpu *vcpu, \
 	                            const struct sv_regs *regs)) \

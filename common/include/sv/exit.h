@@ -28,7 +28,16 @@ struct sv_exit {
 	uint32_t idt_vectoring_error;	/* IDT-vectoring error code */
 	uint32_t reserved;
 	uint64_t rip;			/* guest RIP of the exiting instruction */
-	uint64_t io_data;		/* OUT: the value written (from RAX on VT-x) */
+	/*
+	 * Decoded access of an I/O or MMIO exit, where the backend knows it
+	 * without the instruction emulator: OUT or MMIO write value (from RAX
+	 * on VT-x, from the run area under KVM). String I/O is presented one
+	 * element per exit. access_size is the MMIO access width in bytes, or
+	 * 0 when the instruction still has to be decoded.
+	 */
+	uint64_t io_data;
+	uint32_t access_size;
+	uint32_t reserved2;
 };
 
 /* Bits of reason_flags (the full exit reason's bits 31:16, shifted down). */

@@ -34,6 +34,8 @@ int sv_snprintf(char *buf, size_t size, const char *fmt, ...) SV_PRINTF(3, 4);
 typedef void (*sv_sink_fn)(void *ctx, const char *buf, size_t len);
 int sv_vformat(sv_sink_fn sink, void *ctx, const char *fmt, va_list ap)
 	SV_PRINTF(3, 0);
+int sv_format(sv_sink_fn sink, void *ctx, const char *fmt, ...)
+	SV_PRINTF(3, 4);
 
 /* Format to host_console_write (sv/host.h). */
 int sv_printf(const char *fmt, ...) SV_PRINTF(1, 2);

@@ -28,6 +28,17 @@ void host_pages_free(void *va, size_t npages);
 /* Monotonic time in nanoseconds since an arbitrary start. */
 uint64_t host_time_ns(void);
 
+/* Wall-clock time: nanoseconds since 1970-01-01 00:00 UTC. */
+uint64_t host_realtime_ns(void);
+
+/*
+ * Make the guest running on this thread exit (as an external interrupt) at
+ * or soon after the host_time_ns() value deadline; UINT64_MAX disarms. Only
+ * the latest call counts. This is how a device timer reaches a guest that
+ * spins without exits.
+ */
+void host_timer_arm(uint64_t deadline);
+
 /* Write len bytes to the host's console/log sink. Never fails. */
 void host_console_write(const char *buf, size_t len);
 
@@ -37,6 +48,12 @@ void host_irq_restore(unsigned long flags);
 
 /* Nothing to do: wait for an interrupt, or yield the processor. */
 void host_idle(void);
+
+/*
+ * Sleep until the host_time_ns() value deadline, or earlier when an event
+ * for this thread arrives (a guest in HLT waiting for its next timer tick).
+ */
+void host_wait_until(uint64_t deadline);
 
 /*
  * Stop for good: the process exits (Linux) or the machine halts (bare

@@ -1,0 +1,132 @@
+/*
+ * VM and vCPU objects.
+ *
+ * Everything a VM owns lives in its struct sv_vm (no hidden globals), so a
+ * process can hold several. A VM drives one backend (sv/backend.h): the
+ * vCPU loop asks it to run the guest, hands each exit to the dispatcher
+ * (vmm/dispatch.c), and before each entry fires due timers and delivers
+ * pending events (vmm/event.c).
+ *
+ * Ownership: the caller provides the struct sv_vm storage and guest RAM;
+ * vm_destroy() releases what vm_init() and the vm_* calls acquired from the
+ * backend. Not thread-safe: one thread drives a VM.
+ */
+#ifndef SV_VM_H
+#define SV_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sv/backend.h"
+#include "sv/compiler.h"
+#include "sv/exit.h"
+#include "sv/format.h"
+#include "sv/iobus.h"
+#include "sv/irq.h"
+#include "sv/list.h"
+#include "sv/timer.h"
+#include "sv/vmx.h"
+
+#define SV_VM_MAX_VCPUS   1
+#define SV_VM_NAME_MAX    32
+#define SV_VCPU_MAX_EVENTS 8
+
+enum sv_vm_state {
+	SV_VM_CREATED,	/* built, not run yet */
+	SV_VM_RUNNING,
+	SV_VM_STOPPED,	/* the guest ended it (debug exit) or a host request */
+	SV_VM_FAILED,	/* the guest misbehaved or the backend failed */
+};
+
+struct sv_vm;
+
+struct sv_vcpu {
+	struct sv_vm *vm;
+	struct sv_bvcpu *b;
+	uint32_t id;
+	struct sv_exit exit;		/* the exit being handled */
+	/* events to inject, oldest first (exceptions, NMIs from handlers) */
+	struct sv_event events[SV_VCPU_MAX_EVENTS];
+	unsigned nevents;
+	bool irq_window;		/* interrupt-window exit requested */
+	bool halted;			/* in HLT until an interrupt arrives */
+	uint64_t nexits;
+};
+
+struct sv_vm {
+	char name[SV_VM_NAME_MAX];
+	const struct sv_backend_ops *ops;
+	struct sv_bvm *b;
+	struct sv_iobus bus;
+	struct sv_vcpu vcpus[SV_VM_MAX_VCPUS];
+	unsigned nvcpus;
+	struct {
+		const struct sv_intc_ops *ops;
+		void *ctx;
+	} intc;
+	struct sv_list_node timers;	/* armed struct sv_timer, by deadline */
+	uint64_t (*clock)(void *ctx);	/* NULL: host_time_ns() */
+	void *clock_ctx;
+	enum sv_vm_state state;
+	int exit_status;		/* meaningful once STOPPED */
+	char stop_reason[160];
+	uint64_t exit_counts[SV_EXIT_REASON_MAX];
+};
+
+/* Create the backend VM. The struct is the caller's; name is copied. */
+SV_MUST_CHECK int vm_init(struct sv_vm *vm, const char *name,
+			  const struct sv_backend_ops *ops);
+/* Tear down vCPUs and the backend VM. Safe on a partly initialised VM. */
+void vm_destroy(struct sv_vm *vm);
+
+/* Back guest-physical [gpa, gpa+size) with host memory at hva. */
+SV_MUST_CHECK int vm_map_ram(struct sv_vm *vm, gpa_t gpa, void *hva,
+			     uint64_t size);
+/* Create the next vCPU (id = current count). */
+SV_MUST_CHECK int vm_add_vcpu(struct sv_vm *vm, struct sv_vcpu **out);
+
+/* Register the interrupt controller model; one per VM. */
+SV_MUST_CHECK int vm_set_intc(struct sv_vm *vm, const struct sv_intc_ops *ops,
+			      void *ctx);
+/* A device drives interrupt line irq to level. */
+void vm_irq_set(struct sv_vm *vm, unsigned irq, bool level);
+/* An edge: raise then lower. */
+void vm_irq_pulse(struct sv_vm *vm, unsigned irq);
+
+/*
+ * Guest time in ns: host_time_ns() unless a test installed a clock of its
+ * own with vm_set_clock (simulated time for device tests).
+ */
+uint64_t vm_now(const struct sv_vm *vm);
+void vm_set_clock(struct sv_vm *vm, uint64_t (*clock)(void *ctx), void *ctx);
+
+/* Arm t to fire at deadline (re-arming moves it); disarm. */
+void vm_timer_arm(struct sv_vm *vm, struct sv_timer *t, uint64_t deadline);
+void vm_timer_disarm(struct sv_timer *t);
+/* Fire every timer due at now; returns the next deadline or NEVER. */
+uint64_t vm_timers_run(struct sv_vm *vm, uint64_t now);
+
+/*
+ * End the VM: SV_VM_STOPPED with the guest's status (a debug-exit write, a
+ * host request), or SV_VM_FAILED with a reason. The first stop wins; the
+ * vCPU loop returns at the next boundary. Never stops the process.
+ */
+void vm_stop(struct sv_vm *vm, int status, const char *fmt, ...)
+	SV_PRINTF(3, 4);
+void vm_fail(struct sv_vm *vm, const char *fmt, ...) SV_PRINTF(2, 3);
+
+/*
+ * Run vCPU 0 until the VM stops or fails. Returns 0 when it stopped
+ * (status in vm->exit_status), or a negative SV_E* code when it failed
+ * (reason in vm->stop_reason).
+ */
+SV_MUST_CHECK int vm_run(struct sv_vm *vm);
+
+/* Queue an exception or NMI for injection at the next entry. */
+SV_MUST_CHECK int vcpu_queue_event(struct sv_vcpu *vcpu,
+				   const struct sv_event *ev);
+
+/* Describe the last exit and the guest's registers, to sink. */
+void vcpu_dump(struct sv_vcpu *vcpu, sv_sink_fn sink, void *ctx);
+
+#endif /* SV_VM_H */

@@ -1,0 +1,38 @@
+/*
+ * Between the files of vmm/: the dispatcher, the exit handlers and event
+ * delivery. Not part of the vmm's public interface.
+ *
+ * The handler contract, written once: a handler gets the vCPU and its exit
+ * record, emulates what the exit asks (completing the instruction through
+ * the backend's complete_exit when it emulated one), and returns
+ *   SV_HANDLED_RESUME  enter the guest again;
+ *   SV_HANDLED_STOP    leave the loop: the VM was stopped (vm_stop) and
+ *                      goes back to the VM manager;
+ *   < 0                the VM failed; the handler has called vm_fail with
+ *                      the reason (the dispatcher does it for it if not).
+ * A handler never stops the monitor: a guest's bad request ends its VM.
+ */
+#ifndef SV_VMM_INTERNAL_H
+#define SV_VMM_INTERNAL_H
+
+#include "sv/vm.h"
+
+enum { SV_HANDLED_RESUME = 0, SV_HANDLED_STOP = 1 };
+
+typedef int (*sv_exit_handler)(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+
+/* dispatch.c */
+void vmm_dispatch(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+
+/* event.c: inject a queued event or ask for an interrupt window. */
+int vcpu_prepare_entry(struct sv_vcpu *vcpu);
+
+/* handlers, by area */
+int handle_io(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+int handle_mmio(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+int handle_interrupt_window(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+int handle_external_interrupt(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+int handle_hlt(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+int handle_triple_fault(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+
+#endif
