@@ -61,6 +61,7 @@ uint64_t host_realtime_ns(void)
  */
 static __thread timer_t kick_timer;
 static __thread bool kick_timer_made;
+static __thread uint64_t kick_armed = UINT64_MAX;	/* deadline set now */
 
 /* The kick only has to interrupt a system call; nothing to do here. */
 static void kick_handler(int sig)
@@ -72,6 +73,8 @@ void host_timer_arm(uint64_t deadline)
 {
 	struct itimerspec its = { 0 };
 
+	if (deadline == kick_armed)
+		return;		/* one syscall per change, not per exit */
 	if (!kick_timer_made) {
 		struct sigevent sev = { 0 };
 
@@ -94,7 +97,21 @@ void host_timer_arm(uint64_t deadline)
 		its.it_value.tv_sec = (time_t)(deadline / 1000000000ull);
 		its.it_value.tv_nsec = (long)(deadline % 1000000000ull);
 	}
-	timer_settime(kick_timer, TIMER_ABSTIME, &its, NULL);
+	if (timer_settime(kick_timer, TIMER_ABSTIME, &its, NULL) == 0)
+		kick_armed = deadline;
+}
+
+void host_timer_kicked(void)
+{
+	sigset_t set;
+	struct timespec zero = { 0, 0 };
+
+	/* the timer is spent; take its signal off the pending set */
+	kick_armed = UINT64_MAX;
+	sigemptyset(&set);
+	sigaddset(&set, SV_KICK_SIGNAL);
+	while (sigtimedwait(&set, NULL, &zero) == SV_KICK_SIGNAL)
+		;
 }
 
 void host_wait_until(uint64_t deadline)

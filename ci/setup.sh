@@ -13,6 +13,8 @@ packages=(
 	qemu-system-x86 bochs bochs-term bochsbios vgabios
 	# tests drive the tools
 	python3 util-linux
+	# the test guests (tests/guests/)
+	nasm
 )
 
 missing=()
