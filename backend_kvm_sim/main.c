@@ -226,10 +226,6 @@ static int run_main(int argc, char **argv)
 		fputs(run_usage, help ? stdout : stderr);
 		return help ? 0 : STATUS_USAGE;
 	}
-	if (!kvm_available(err, sizeof(err))) {
-		fprintf(stderr, "smartvm: KVM is not usable: %s\n", err);
-		return STATUS_NO_KVM;
-	}
 	if (run_prepare(&rc, argv[1])) {
 		run_cleanup(&rc);
 		return STATUS_USAGE;
@@ -240,10 +236,21 @@ static int run_main(int argc, char **argv)
 		.serial_out = rc.serial ? serial_to_file : serial_discard,
 		.serial_ctx = rc.serial, .wallclock_ns = host_realtime_ns(),
 	};
+	/* config and image are checked before KVM is even looked at */
+	if (machine_plan(&m, &p, err, sizeof(err))) {
+		fprintf(stderr, "smartvm: %s: %s\n", rc.cfg.image, err);
+		run_cleanup(&rc);
+		return STATUS_USAGE;
+	}
+	if (!kvm_available(err, sizeof(err))) {
+		fprintf(stderr, "smartvm: KVM is not usable: %s\n", err);
+		run_cleanup(&rc);
+		return STATUS_NO_KVM;
+	}
 	if (machine_create(&m, &p, err, sizeof(err))) {
 		fprintf(stderr, "smartvm: %s: %s\n", argv[1], err);
 		run_cleanup(&rc);
-		return STATUS_USAGE;
+		return STATUS_VM_FAILED;
 	}
 	if (vm_run(&m.vm) == 0) {
 		status = m.vm.exit_status & 0xff;

@@ -1,8 +1,9 @@
 /*
  * Building a VM from its configuration (see sv/machine.h): the VM manager's
  * one recipe, used by every host. The order is the DESIGN.md "life of a VM":
- * validate and plan the image, create the VM and its RAM and vCPU, attach
- * the devices to its I/O bus, write the image, set the boot CPU state.
+ * validate and plan the image (machine_plan), then create the VM and its
+ * RAM and vCPU, attach the devices to its I/O bus, write the image and set
+ * the boot CPU state (machine_create).
  */
 #include "sv/machine.h"
 
@@ -102,18 +103,28 @@ static int set_boot_cpu(struct sv_machine *m)
 	return ops->set_regs(b, &c->regs);
 }
 
-int machine_create(struct sv_machine *m, const struct sv_machine_params *p,
-		   char *err, size_t errlen)
+int machine_plan(struct sv_machine *m, const struct sv_machine_params *p,
+		 char *err, size_t errlen)
 {
 	int e;
 
 	sv_memset(m, 0, sizeof(*m));
 	m->ram = p->ram;
 	m->ram_size = p->cfg->memory;
-	/* decode, then act: a bad image stops here with nothing created */
 	e = plan_image(m, p, err, errlen);
-	if (e)
-		return e;
+	m->planned = e == 0;
+	return e;
+}
+
+int machine_create(struct sv_machine *m, const struct sv_machine_params *p,
+		   char *err, size_t errlen)
+{
+	int e;
+
+	if (!m->planned || m->ram != p->ram) {
+		sv_snprintf(err, errlen, "machine_create without machine_plan");
+		return -SV_EINVAL;
+	}
 	e = vm_init(&m->vm, p->cfg->name, p->ops);
 	if (e)
 		return fail(err, errlen, e, "cannot create the VM");

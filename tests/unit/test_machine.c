@@ -48,6 +48,7 @@ static void test_flat_machine(void)
 	char err[256] = "";
 	uint64_t v = 0;
 
+	SV_CHECK_EQ_I64(machine_plan(&m, &p, err, sizeof(err)), 0);
 	SV_CHECK_EQ_I64(machine_create(&m, &p, err, sizeof(err)), 0);
 	SV_CHECK_STR_EQ(err, "");
 	/* the image is in RAM at 0000:7c00 and the vCPU starts there */
@@ -87,7 +88,7 @@ static void test_bad_image_creates_nothing(void)
 	char err[256] = "";
 
 	cfg.format = SV_IMAGE_MULTIBOOT;
-	SV_CHECK(machine_create(&m, &p, err, sizeof(err)) < 0);
+	SV_CHECK(machine_plan(&m, &p, err, sizeof(err)) < 0);
 	SV_CHECK(err[0] != '\0');
 	SV_CHECK(m.vm.b == NULL);	/* no backend VM was made */
 	/* a flat image that does not fit below 1 MiB */
@@ -95,8 +96,10 @@ static void test_bad_image_creates_nothing(void)
 	cfg.load_seg = 0xffff;
 	cfg.load_off = 0xfff0;
 	err[0] = '\0';
-	SV_CHECK(machine_create(&m, &p, err, sizeof(err)) < 0);
+	SV_CHECK(machine_plan(&m, &p, err, sizeof(err)) < 0);
 	SV_CHECK(err[0] != '\0');
+	/* and creating without a good plan is refused */
+	SV_CHECK_EQ_I64(machine_create(&m, &p, err, sizeof(err)), -SV_EINVAL);
 	SV_CHECK(m.vm.b == NULL);
 	/* RAM untouched */
 	for (unsigned i = 0; i < RAM; i++)

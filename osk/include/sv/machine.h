@@ -11,6 +11,7 @@
 #ifndef SV_MACHINE_H
 #define SV_MACHINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,13 +56,22 @@ struct sv_machine {
 	struct sv_debugexit debugexit;
 	struct sv_postport post;
 	struct sv_load_plan plan;
+	bool planned;			/* machine_plan succeeded */
 };
 
 /*
- * Build the machine: validate and plan the image load first (nothing is
- * created when the image is bad), then the VM, its RAM, vCPU and devices,
- * then write the image and set the boot state. On error, err holds a
- * message and everything made so far is undone.
+ * Decode: validate the image against the configuration and plan its load
+ * into m->plan. No side effects beyond *m; a bad image gets a message in
+ * err and nothing else happens.
+ */
+SV_MUST_CHECK int machine_plan(struct sv_machine *m,
+			       const struct sv_machine_params *p,
+			       char *err, size_t errlen);
+
+/*
+ * Act: after a successful machine_plan() on the same m and p, create the
+ * VM, its RAM, vCPU and devices, write the image and set the boot state.
+ * On error, err holds a message and everything made so far is undone.
  */
 SV_MUST_CHECK int machine_create(struct sv_machine *m,
 				 const struct sv_machine_params *p,
