@@ -572,6 +572,14 @@ static int kvm_inject_event(struct sv_bvcpu *vcpu, const struct sv_event *ev)
 	}
 }
 
+/* KVM reports after every KVM_RUN whether KVM_INTERRUPT would be taken. */
+static int kvm_interrupt_ready(struct sv_bvcpu *vcpu, bool *ready)
+{
+	*ready = vcpu->run->ready_for_interrupt_injection && vcpu->run->if_flag &&
+		 !vcpu->irq_pending;
+	return 0;
+}
+
 static int kvm_set_window(struct sv_bvcpu *vcpu, enum sv_window w, bool on)
 {
 	if (w != SV_WINDOW_INTERRUPT)

@@ -32,11 +32,28 @@ static int vcpu_set_window(struct sv_vcpu *vcpu, bool on)
 	return err;
 }
 
+/* INTA: take the vector from the controller and inject it. */
+static int inject_external(struct sv_vcpu *vcpu)
+{
+	struct sv_vm *vm = vcpu->vm;
+	struct sv_event ev = { .type = SV_INTR_TYPE_EXT_INTR };
+	int vector = vm->intc.ops->ack(vm->intc.ctx);
+
+	if (vector < 0 || vector > 255) {
+		vm_fail(vm, "interrupt controller returned vector %d", vector);
+		return -SV_EINVAL;
+	}
+	ev.vector = (uint8_t)vector;
+	return vm->ops->inject_event(vcpu->b, &ev);
+}
+
 int vcpu_prepare_entry(struct sv_vcpu *vcpu)
 {
+	bool ready = false;
+	int err;
+
 	if (vcpu->nevents) {
 		struct sv_event ev = vcpu->events[0];
-		int err;
 
 		vcpu->nevents--;
 		sv_memmove(&vcpu->events[0], &vcpu->events[1],
@@ -44,26 +61,30 @@ int vcpu_prepare_entry(struct sv_vcpu *vcpu)
 		err = vcpu->vm->ops->inject_event(vcpu->b, &ev);
 		if (err)
 			return err;
+		/* one event per entry: an interrupt waits for a window */
+		return vcpu_set_window(vcpu, intc_pending(vcpu->vm));
 	}
+	if (!intc_pending(vcpu->vm))
+		return vcpu_set_window(vcpu, false);
+	err = vcpu->vm->ops->interrupt_ready(vcpu->b, &ready);
+	if (err)
+		return err;
+	if (!ready)
+		return vcpu_set_window(vcpu, true);
+	err = inject_external(vcpu);
+	if (err)
+		return err;
 	return vcpu_set_window(vcpu, intc_pending(vcpu->vm));
 }
 
 int handle_interrupt_window(struct sv_vcpu *vcpu, const struct sv_exit *exit)
 {
-	struct sv_vm *vm = vcpu->vm;
-	struct sv_event ev = { .type = SV_INTR_TYPE_EXT_INTR };
-	int vector, err;
+	int err;
 
 	(void)exit;
 	/* the window is consumed; prepare_entry asks again if still needed */
 	err = vcpu_set_window(vcpu, false);
-	if (err || !intc_pending(vm))
+	if (err || !intc_pending(vcpu->vm))
 		return err;	/* the request went away meanwhile */
-	vector = vm->intc.ops->ack(vm->intc.ctx);
-	if (vector < 0 || vector > 255) {
-		vm_fail(vm, "interrupt controller returned vector %d", vector);
-		return -SV_EINVAL;
-	}
-	ev.vector = (uint8_t)vector;
-	return vm->ops->inject_event(vcpu->b, &ev);
+	return inject_external(vcpu);
 }

@@ -190,6 +190,13 @@ static int fake_inject_event(struct sv_bvcpu *vcpu, const struct sv_event *ev)
 	return 0;
 }
 
+static int fake_interrupt_ready(struct sv_bvcpu *vcpu, bool *ready)
+{
+	COUNT(vcpu->vm, interrupt_ready);
+	*ready = vcpu->irq_ready;
+	return 0;
+}
+
 static int fake_set_window(struct sv_bvcpu *vcpu, enum sv_window w, bool on)
 {
 	COUNT(vcpu->vm, set_window);

@@ -50,6 +50,7 @@ struct sv_bvcpu {
 	struct sv_event events[FAKE_MAX_EVENTS];
 	unsigned nevents;
 	bool window[2];
+	bool irq_ready;		/* what interrupt_ready answers */
 	uint64_t io_value;	/* last complete_exit value */
 };
 

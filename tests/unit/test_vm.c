@@ -224,6 +224,23 @@ static void test_interrupt_window(void)
 	vm_destroy(&r.vm);
 }
 
+static void test_interrupt_injected_when_ready(void)
+{
+	struct rig r;
+
+	/* the guest can take it now: no window exit needed */
+	rig_init(&r, "ready");
+	r.vcpu->b->irq_ready = true;
+	vm_irq_set(&r.vm, 0, true);
+	queue_out(&r, 0x503, 1, 0xff);
+	SV_CHECK_EQ_I64(vm_run(&r.vm), 0);
+	SV_CHECK_EQ_U64(r.intc.acks, 1);
+	SV_CHECK_EQ_U64(r.vcpu->b->nevents, 1);
+	SV_CHECK_EQ_U64(r.vcpu->b->events[0].vector, 0x30);
+	SV_CHECK_EQ_U64(r.vm.b->calls[FAKE_OP_set_window], 0);
+	vm_destroy(&r.vm);
+}
+
 static void test_window_without_request(void)
 {
 	struct rig r;
@@ -375,6 +392,7 @@ CU_TestInfo sv_tests_vm[] = {
 	{ "unexpected exit stops only its VM", test_unexpected_exit_stops_only_its_vm },
 	{ "failures are reported by name", test_failures },
 	{ "interrupt delivered through a window", test_interrupt_window },
+	{ "interrupt injected at once when ready", test_interrupt_injected_when_ready },
 	{ "window with nothing pending", test_window_without_request },
 	{ "HLT sleeps until a timer interrupt", test_hlt_waits_for_timer },
 	{ "HLT with nothing armed fails the VM", test_hlt_forever_fails },

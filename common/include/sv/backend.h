@@ -82,6 +82,9 @@ enum sv_window { SV_WINDOW_INTERRUPT, SV_WINDOW_NMI };
  *  get/set_cr     a control register
  *  get/set_msr    a model-specific register of the guest
  *  inject_event   deliver an event at the next entry
+ *  interrupt_ready whether an external interrupt injected now would be
+ *                 taken at the next entry (RFLAGS.IF set, no STI/MOV-SS
+ *                 blocking, none already queued)
  *  set_window     ask (or stop asking) for an interrupt- or NMI-window exit
  *  read/write_gpa copy to or from guest-physical memory
  */
@@ -112,6 +115,7 @@ enum sv_window { SV_WINDOW_INTERRUPT, SV_WINDOW_NMI };
 	                            uint64_t val)) \
 	X(ctx, int,  inject_event, (struct sv_bvcpu *vcpu, \
 	                            const struct sv_event *ev)) \
+	X(ctx, int,  interrupt_ready, (struct sv_bvcpu *vcpu, bool *ready)) \
 	X(ctx, int,  set_window,   (struct sv_bvcpu *vcpu, enum sv_window w, \
 	                            bool on)) \
 	X(ctx, int,  read_gpa,     (struct sv_bvm *vm, gpa_t gpa, void *buf, \
