@@ -17,7 +17,9 @@ from, runs the guests and writes every guest's outcome to the results file:
   none    neither: nothing runs and every guest test reports skipped, with
           the reason.
 The environment variable SV_KVM_MODE=direct|svm forces a mode (it then fails
-rather than skips when that mode is unavailable); SV_SMARTVM and
+rather than skips when that mode is unavailable); SV_KVM_MODE=svm-also runs
+in the SVM guest only where the host's /dev/kvm works, and skips elsewhere
+(the kvm_svm.* tests use it to keep that path tested everywhere); SV_SMARTVM and
 SV_SMARTVM_STATIC replace the smartvm binaries, SV_KVM_KERNEL_DIR the kernel
 cache that ci/setup.sh fills.
 
@@ -243,9 +245,20 @@ def svm_tools(kernel_dir):
 def choose_mode(kernel_dir):
     """(mode, tools or None, reason why not the other ways, error)."""
     forced = os.environ.get("SV_KVM_MODE", "").strip() or "auto"
-    if forced not in ("auto", "direct", "svm"):
-        return None, None, "", "SV_KVM_MODE='%s': expected direct or svm" \
-            % forced
+    if forced not in ("auto", "direct", "svm", "svm-also"):
+        return None, None, "", "SV_KVM_MODE='%s': expected direct, svm " \
+            "or svm-also" % forced
+    if forced == "svm-also":
+        # The second run that keeps the SVM path tested on hosts whose own
+        # /dev/kvm served the main run; elsewhere that run was the SVM one.
+        ok, why_not_direct = direct_kvm()
+        if not ok:
+            return "none", None, "no host /dev/kvm (%s): the kvm.* tests " \
+                "already ran in the emulated-SVM guest" % why_not_direct, ""
+        tools, why_not_svm = svm_tools(kernel_dir)
+        if tools:
+            return "svm", tools, "SV_KVM_MODE=svm-also", ""
+        return "none", None, "no emulated-SVM guest (%s)" % why_not_svm, ""
     if forced in ("auto", "direct"):
         ok, why_not_direct = direct_kvm()
         if ok:
@@ -520,7 +533,8 @@ def cmd_run(args):
     build_dir = os.path.abspath(args.build_dir)
     results_path = os.path.abspath(args.results or os.path.join(
         build_dir, "tests", "integration", "kvm-results.json"))
-    work = os.path.join(os.path.dirname(results_path), "kvm-work")
+    # beside the results, named after them: two runs never share it
+    work = os.path.splitext(results_path)[0].replace("-results", "") + "-work"
     shutil.rmtree(work, ignore_errors=True)
     try:
         os.unlink(results_path)		# never judge from a stale run
