@@ -104,11 +104,12 @@ bool kvm_available(char *why, size_t len)
 	return true;
 }
 
-static int kvm_vm_create(struct sv_bvm **out)
+static int kvm_vm_create(void *inst, struct sv_bvm **out)
 {
 	struct sv_bvm *vm = calloc(1, sizeof(*vm));
 	int err = -SV_ENODEV;
 
+	(void)inst;
 	if (!vm)
 		return -SV_ENOMEM;
 	vm->vm_fd = -1;

@@ -4,6 +4,7 @@
  */
 #include "sv/dev/debugexit.h"
 
+#include "sv/digest.h"
 #include "sv/errno.h"
 #include "sv/vm.h"
 
@@ -42,6 +43,11 @@ int debugexit_init(struct sv_debugexit *d, struct sv_vm *vm, uint16_t port)
 void debugexit_destroy(struct sv_debugexit *d)
 {
 	iobus_unregister(&d->vm->bus, &d->io);
+}
+
+void debugexit_digest(const struct sv_debugexit *dx, struct sv_digest *d)
+{
+	sv_digest_u16(d, dx->port);
 }
 
 static int postport_io(struct sv_io_device *dev, uint64_t offset,
@@ -83,4 +89,10 @@ uint8_t postport_last(const struct sv_postport *p)
 uint64_t postport_writes(const struct sv_postport *p)
 {
 	return p->writes;
+}
+
+void postport_digest(const struct sv_postport *p, struct sv_digest *d)
+{
+	sv_digest_u8(d, p->last);
+	sv_digest_u64(d, p->writes);
 }

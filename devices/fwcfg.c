@@ -8,6 +8,7 @@
  */
 #include "sv/dev/fwcfg.h"
 
+#include "sv/digest.h"
 #include "sv/errno.h"
 #include "sv/string.h"
 #include "sv/vm.h"
@@ -195,4 +196,30 @@ int fwcfg_add_e820(struct sv_fwcfg *f, const struct sv_e820_entry *map,
 	}
 	return fwcfg_add_file(f, SV_FWCFG_E820_FILE, f->e820,
 			      n * SV_FWCFG_E820_ENTRY_SIZE);
+}
+
+/* Only byte arrays go in whole: they have no padding to leak. */
+void fwcfg_digest(const struct sv_fwcfg *f, struct sv_digest *d)
+{
+	unsigned nfiles = SV_MIN(f->nfiles, (unsigned)SV_FWCFG_MAX_FILES);
+
+	sv_digest_u16(d, f->selector);
+	sv_digest_u32(d, f->offset);
+	sv_digest_bytes(d, f->signature, sizeof(f->signature));
+	sv_digest_bytes(d, f->id, sizeof(f->id));
+	sv_digest_bytes(d, f->ram_size, sizeof(f->ram_size));
+	sv_digest_bytes(d, f->nb_cpus, sizeof(f->nb_cpus));
+	sv_digest_bytes(d, f->max_cpus, sizeof(f->max_cpus));
+	sv_digest_u32(d, f->nfiles);
+	for (unsigned i = 0; i < nfiles; i++) {
+		const struct sv_fwcfg_file *file = &f->files[i];
+
+		sv_digest_bytes(d, file->name, sizeof(file->name));
+		sv_digest_u32(d, file->len);
+		if (file->data)
+			sv_digest_bytes(d, file->data, file->len);
+	}
+	sv_digest_u32(d, f->dir_len);
+	sv_digest_bytes(d, f->dir, SV_MIN(f->dir_len, (uint32_t)sizeof(f->dir)));
+	sv_digest_bytes(d, f->e820, sizeof(f->e820));
 }

@@ -21,6 +21,7 @@
 #include "sv/dev/pic.h"
 
 #include "sv/compiler.h"
+#include "sv/digest.h"
 #include "sv/errno.h"
 #include "sv/irq.h"
 #include "sv/string.h"
@@ -539,4 +540,39 @@ int pic_init(struct sv_pic *pic, struct sv_vm *vm)
 		iobus_unregister(&vm->bus, &pic->elcr_io);
 	}
 	return err;
+}
+
+static void chip_digest(const struct sv_pic_chip *c, struct sv_digest *d)
+{
+	sv_digest_u8(d, c->irr);
+	sv_digest_u8(d, c->isr);
+	sv_digest_u8(d, c->imr);
+	sv_digest_u8(d, c->lines);
+	sv_digest_u8(d, c->elcr);
+	sv_digest_u8(d, c->vector_base);
+	sv_digest_u8(d, c->icw3);
+	sv_digest_u8(d, c->lowest);
+	sv_digest_u32(d, (uint32_t)c->init_step);
+	sv_digest_u8(d, c->ready);
+	sv_digest_u8(d, c->ltim);
+	sv_digest_u8(d, c->single);
+	sv_digest_u8(d, c->want_icw4);
+	sv_digest_u8(d, c->upm);
+	sv_digest_u8(d, c->aeoi);
+	sv_digest_u8(d, c->sfnm);
+	sv_digest_u8(d, c->buffered);
+	sv_digest_u8(d, c->buffered_master);
+	sv_digest_u8(d, c->rotate_on_aeoi);
+	sv_digest_u8(d, c->special_mask);
+	sv_digest_u8(d, c->read_isr);
+	sv_digest_u8(d, c->poll);
+}
+
+void pic_digest(const struct sv_pic *pic, struct sv_digest *d)
+{
+	chip_digest(&pic->master, d);
+	chip_digest(&pic->slave, d);
+	sv_digest_u64(d, pic->acks);
+	sv_digest_u64(d, pic->spurious_master);
+	sv_digest_u64(d, pic->spurious_slave);
 }

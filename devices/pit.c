@@ -18,6 +18,7 @@
 #include "sv/dev/pit.h"
 
 #include "sv/compiler.h"
+#include "sv/digest.h"
 #include "sv/errno.h"
 #include "sv/string.h"
 #include "sv/timer.h"
@@ -663,4 +664,43 @@ int pit_init(struct sv_pit *pit, struct sv_vm *vm)
 	if (err)
 		iobus_unregister(&vm->bus, &pit->io);
 	return err;
+}
+
+static void ctr_digest(const struct sv_pit_counter *c, struct sv_digest *d)
+{
+	sv_digest_u8(d, c->mode);
+	sv_digest_u8(d, c->mode_bits);
+	sv_digest_u8(d, c->rw);
+	sv_digest_u8(d, c->bcd);
+	sv_digest_u32(d, (uint32_t)c->state);
+	sv_digest_u16(d, c->cr);
+	sv_digest_u8(d, c->cr_lsb);
+	sv_digest_u8(d, c->write_msb_next);
+	sv_digest_u8(d, c->read_msb_next);
+	sv_digest_u8(d, c->gate);
+	sv_digest_u32(d, c->n);
+	sv_digest_u64(d, c->start_tick);
+	sv_digest_u64(d, c->acc);
+	sv_digest_u8(d, c->running);
+	sv_digest_u8(d, c->reload_pending);
+	sv_digest_u64(d, c->reload_tick);
+	sv_digest_u64(d, c->null_until);
+	sv_digest_u32(d, c->hold);
+	sv_digest_u32(d, (uint32_t)c->latch);
+	sv_digest_u16(d, c->latched_count);
+	sv_digest_u8(d, c->status_latched);
+	sv_digest_u8(d, c->latched_status);
+}
+
+void pit_digest(const struct sv_pit *pit, struct sv_digest *d)
+{
+	for (unsigned i = 0; i < SV_PIT_COUNTERS; i++)
+		ctr_digest(&pit->ch[i], d);
+	sv_digest_u8(d, pit->port_b);
+	sv_digest_u64(d, vm_timer_deadline(&pit->timer));
+	sv_digest_u8(d, pit->edge_armed);
+	sv_digest_u64(d, pit->edge_tick);
+	sv_digest_u8(d, pit->irq_line);
+	sv_digest_u64(d, pit->irq_edges);
+	sv_digest_u64(d, pit->irq_missed);
 }

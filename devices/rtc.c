@@ -16,6 +16,7 @@
  */
 #include "sv/dev/rtc.h"
 
+#include "sv/digest.h"
 #include "sv/errno.h"
 #include "sv/string.h"
 #include "sv/vm.h"
@@ -610,4 +611,18 @@ bool rtc_nmi_masked(const struct sv_rtc *rtc)
 bool rtc_irq_asserted(const struct sv_rtc *rtc)
 {
 	return rtc->irq_level;
+}
+
+void rtc_digest(const struct sv_rtc *rtc, struct sv_digest *d)
+{
+	sv_digest_bytes(d, rtc->cmos, sizeof(rtc->cmos));	/* bytes: no padding */
+	sv_digest_u8(d, rtc->index);
+	sv_digest_u8(d, rtc->nmi_masked);
+	sv_digest_u64(d, (uint64_t)rtc->div_ref_ns);
+	sv_digest_u64(d, (uint64_t)rtc->base_sec);
+	sv_digest_u8(d, rtc->dow_offset);
+	sv_digest_u8(d, rtc->flags);
+	sv_digest_u64(d, (uint64_t)rtc->events_ns);
+	sv_digest_u8(d, rtc->irq_level);
+	sv_digest_u64(d, vm_timer_deadline(&rtc->timer));
 }

@@ -16,6 +16,7 @@
  */
 #include "sv/dev/uart.h"
 
+#include "sv/digest.h"
 #include "sv/errno.h"
 #include "sv/string.h"
 #include "sv/vm.h"
@@ -449,4 +450,34 @@ unsigned uart_rx_room(const struct sv_uart *u)
 bool uart_irq_asserted(const struct sv_uart *u)
 {
 	return u->irq_level;
+}
+
+void uart_digest(const struct sv_uart *u, struct sv_digest *d)
+{
+	unsigned count = SV_MIN(u->rx_count, (unsigned)SV_UART_FIFO_SIZE);
+
+	sv_digest_u16(d, u->base);
+	sv_digest_u32(d, u->irq);
+	sv_digest_u8(d, u->ier);
+	sv_digest_u8(d, u->lcr);
+	sv_digest_u8(d, u->mcr);
+	sv_digest_u8(d, u->scr);
+	sv_digest_u8(d, u->fcr);
+	sv_digest_u8(d, u->dll);
+	sv_digest_u8(d, u->dlm);
+	sv_digest_u8(d, u->lsr_errors);
+	sv_digest_u8(d, u->msr);
+	sv_digest_u8(d, u->rbr);
+	sv_digest_u32(d, u->rx_head);
+	sv_digest_u32(d, u->rx_count);
+	for (unsigned i = 0; i < count; i++)
+		sv_digest_u8(d, u->rx_fifo[(u->rx_head + i) % SV_UART_FIFO_SIZE]);
+	sv_digest_u8(d, u->thr_ipending);
+	sv_digest_u8(d, u->timeout_ipending);
+	sv_digest_u8(d, u->irq_level);
+	sv_digest_u64(d, vm_timer_deadline(&u->timeout_timer));
+	sv_digest_u64(d, u->tx_bytes);
+	sv_digest_u64(d, u->rx_bytes);
+	sv_digest_u64(d, u->rx_overruns);
+	sv_digest_u64(d, u->rx_dropped);
 }

@@ -125,9 +125,12 @@ int machine_create(struct sv_machine *m, const struct sv_machine_params *p,
 		sv_snprintf(err, errlen, "machine_create without machine_plan");
 		return -SV_EINVAL;
 	}
-	e = vm_init(&m->vm, p->cfg->name, p->ops);
+	e = vm_init(&m->vm, p->cfg->name, p->ops, p->backend_inst);
 	if (e)
 		return fail(err, errlen, e, "cannot create the VM");
+	/* before any device reads the time, so a recording sees every read */
+	if (p->clock)
+		vm_set_clock(&m->vm, p->clock, p->clock_ctx, p->clock_realtime);
 	if ((e = vm_map_ram(&m->vm, gpa(0), m->ram, m->ram_size))) {
 		fail(err, errlen, e, "cannot map guest RAM");
 		goto undo;
@@ -155,4 +158,19 @@ undo:
 void machine_destroy(struct sv_machine *m)
 {
 	vm_destroy(&m->vm);
+}
+
+uint64_t machine_devices_digest(const struct sv_machine *m)
+{
+	struct sv_digest d;
+
+	sv_digest_init(&d);
+	pic_digest(&m->pic, &d);
+	pit_digest(&m->pit, &d);
+	uart_digest(&m->com1, &d);
+	rtc_digest(&m->rtc, &d);
+	fwcfg_digest(&m->fwcfg, &d);
+	debugexit_digest(&m->debugexit, &d);
+	postport_digest(&m->post, &d);
+	return d.h;
 }

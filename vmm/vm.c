@@ -16,7 +16,8 @@
 #include "sv/string.h"
 #include "vmm_internal.h"
 
-int vm_init(struct sv_vm *vm, const char *name, const struct sv_backend_ops *ops)
+int vm_init(struct sv_vm *vm, const char *name, const struct sv_backend_ops *ops,
+	    void *inst)
 {
 	int err;
 
@@ -27,7 +28,8 @@ int vm_init(struct sv_vm *vm, const char *name, const struct sv_backend_ops *ops
 	vm->ops = ops;
 	iobus_init(&vm->bus);
 	sv_list_init(&vm->timers);
-	err = ops->vm_create(&vm->b);
+	vm->clock_realtime = true;	/* host_time_ns() */
+	err = ops->vm_create(inst, &vm->b);
 	if (err) {
 		vm->b = NULL;
 		return err;
@@ -100,10 +102,12 @@ uint64_t vm_now(const struct sv_vm *vm)
 	return vm->clock ? vm->clock(vm->clock_ctx) : host_time_ns();
 }
 
-void vm_set_clock(struct sv_vm *vm, uint64_t (*clock)(void *ctx), void *ctx)
+void vm_set_clock(struct sv_vm *vm, uint64_t (*clock)(void *ctx), void *ctx,
+		  bool realtime)
 {
 	vm->clock = clock;
 	vm->clock_ctx = ctx;
+	vm->clock_realtime = realtime;
 }
 
 void vm_timer_disarm(struct sv_timer *t)
@@ -111,6 +115,16 @@ void vm_timer_disarm(struct sv_timer *t)
 	/* an unarmed timer is either zeroed or points at itself */
 	if (t->node.next)
 		sv_list_remove(&t->node);
+}
+
+bool vm_timer_armed(const struct sv_timer *t)
+{
+	return t->node.next && !sv_list_empty(&t->node);
+}
+
+uint64_t vm_timer_deadline(const struct sv_timer *t)
+{
+	return vm_timer_armed(t) ? t->deadline : SV_TIMER_NEVER;
 }
 
 void vm_timer_arm(struct sv_vm *vm, struct sv_timer *t, uint64_t deadline)
@@ -190,7 +204,7 @@ static void vcpu_wait(struct sv_vcpu *vcpu, uint64_t next)
 			(unsigned long)vcpu->exit.rip);
 		return;
 	}
-	if (!vm->clock)
+	if (vm->clock_realtime)
 		host_wait_until(next);
 }
 
@@ -214,7 +228,7 @@ int vm_run(struct sv_vm *vm)
 			vm_fail(vm, "event injection failed: %s", sv_strerror(err));
 			break;
 		}
-		if (!vm->clock)	/* simulated time never kicks the host */
+		if (vm->clock_realtime)	/* simulated time never kicks the host */
 			host_timer_arm(next);
 		err = vm->ops->run(vcpu->b, &vcpu->exit);
 		if (err) {
@@ -227,7 +241,7 @@ int vm_run(struct sv_vm *vm)
 			vm->exit_counts[vcpu->exit.reason]++;
 		vmm_dispatch(vcpu, &vcpu->exit);
 	}
-	if (!vm->clock)
+	if (vm->clock_realtime)
 		host_timer_arm(SV_TIMER_NEVER);
 	return vm->state == SV_VM_STOPPED ? 0 : -SV_EGUEST;
 }

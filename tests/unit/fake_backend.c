@@ -23,8 +23,9 @@ int fake_queue_exit(struct sv_bvcpu *vcpu, const struct sv_exit *exit)
 	return 0;
 }
 
-static int fake_vm_create(struct sv_bvm **out)
+static int fake_vm_create(void *inst, struct sv_bvm **out)
 {
+	(void)inst;
 	*out = calloc(1, sizeof(**out));
 	if (!*out)
 		return -SV_ENOMEM;

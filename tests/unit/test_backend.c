@@ -39,7 +39,7 @@ static void setup(struct fixture *f)
 {
 	const struct sv_backend_ops *ops = &fake_backend_ops;
 
-	SV_CHECK_EQ_I64(ops->vm_create(&f->vm), 0);
+	SV_CHECK_EQ_I64(ops->vm_create(NULL, &f->vm), 0);
 	f->ram = calloc(1, RAM_SIZE);
 	SV_CHECK_EQ_I64(ops->map_memory(f->vm, gpa(0x100000), f->ram, RAM_SIZE, 0), 0);
 	SV_CHECK_EQ_I64(ops->vcpu_create(f->vm, 0, &f->vcpu), 0);

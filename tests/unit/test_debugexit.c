@@ -26,7 +26,7 @@ static struct rig *rig_init(void)
 	struct rig *r = &rig;
 
 	memset(r, 0, sizeof(*r));
-	SV_CHECK_EQ_I64(vm_init(&r->vm, "debugexit", &fake_backend_ops), 0);
+	SV_CHECK_EQ_I64(vm_init(&r->vm, "debugexit", &fake_backend_ops, NULL), 0);
 	SV_CHECK_EQ_I64(debugexit_init(&r->dx, &r->vm, SV_DEBUGEXIT_PORT), 0);
 	SV_CHECK_EQ_I64(postport_init(&r->post, &r->vm), 0);
 	return r;
@@ -187,11 +187,71 @@ static void test_random_post_writes(void)
 	rig_fini(r);
 }
 
+static uint64_t rig_digest(const struct rig *r)
+{
+	struct sv_digest d;
+
+	sv_digest_init(&d);
+	debugexit_digest(&r->dx, &d);
+	postport_digest(&r->post, &d);
+	return d.h;
+}
+
+/* rig_init() on a rig of the caller's, so that two can live at once. */
+static void digest_rig_init(struct rig *r)
+{
+	memset(r, 0, sizeof(*r));
+	SV_CHECK_EQ_I64(vm_init(&r->vm, "debugexit", &fake_backend_ops, NULL), 0);
+	SV_CHECK_EQ_I64(debugexit_init(&r->dx, &r->vm, SV_DEBUGEXIT_PORT), 0);
+	SV_CHECK_EQ_I64(postport_init(&r->post, &r->vm), 0);
+}
+
+static void test_state_digest(void)
+{
+	static struct rig two[2];
+	struct rig *a = &two[0], *b = &two[1];
+
+	/* Two fresh rigs at different addresses: no pointer is hashed. */
+	digest_rig_init(a);
+	digest_rig_init(b);
+	SV_CHECK_EQ_U64(rig_digest(a), rig_digest(b));
+
+	/* The same POST codes: equal. */
+	for (unsigned i = 0; i < 5; i++) {
+		out(a, SV_POSTPORT_PORT, 1, 0x10 + i);
+		out(b, SV_POSTPORT_PORT, 1, 0x10 + i);
+	}
+	(void)in(a, SV_POSTPORT_PORT, 1);
+	(void)in(b, SV_POSTPORT_PORT, 1);
+	SV_CHECK_EQ_U64(rig_digest(a), rig_digest(b));
+
+	/* A different last code differs; so does the same code once more. */
+	out(a, SV_POSTPORT_PORT, 1, 0x55);
+	out(b, SV_POSTPORT_PORT, 1, 0xaa);
+	SV_CHECK(rig_digest(a) != rig_digest(b));
+	out(b, SV_POSTPORT_PORT, 1, 0x55);
+	SV_CHECK_EQ_U64(postport_last(&a->post), postport_last(&b->post));
+	SV_CHECK(rig_digest(a) != rig_digest(b));
+	rig_fini(a);
+	rig_fini(b);
+
+	/* The debug-exit port's place is part of its state. */
+	memset(b, 0, sizeof(*b));
+	SV_CHECK_EQ_I64(vm_init(&b->vm, "debugexit", &fake_backend_ops, NULL), 0);
+	SV_CHECK_EQ_I64(debugexit_init(&b->dx, &b->vm, 0x501), 0);
+	SV_CHECK_EQ_I64(postport_init(&b->post, &b->vm), 0);
+	digest_rig_init(a);
+	SV_CHECK(rig_digest(a) != rig_digest(b));
+	rig_fini(a);
+	rig_fini(b);
+}
+
 CU_TestInfo sv_tests_debugexit[] = {
 	{ "out 0x31 stops with 0x63", test_outb_stops_with_status },
 	{ "word and dword writes", test_wide_writes },
 	{ "reads and neighbours", test_reads_do_not_stop },
 	{ "POST port", test_post_port },
 	{ "random POST writes", test_random_post_writes },
+	{ "state digest", test_state_digest },
 	CU_TEST_INFO_NULL,
 };

@@ -26,7 +26,7 @@ static struct rig *rig_init(uint64_t ram, unsigned ncpus)
 	struct rig *r = &rig;
 
 	memset(r, 0, sizeof(*r));
-	SV_CHECK_EQ_I64(vm_init(&r->vm, "fwcfg", &fake_backend_ops), 0);
+	SV_CHECK_EQ_I64(vm_init(&r->vm, "fwcfg", &fake_backend_ops, NULL), 0);
 	SV_CHECK_EQ_I64(fwcfg_init(&r->fw, &r->vm, ram, ncpus), 0);
 	return r;
 }
@@ -398,6 +398,81 @@ static void test_random_guest(void)
 	rig_fini(r);
 }
 
+static uint64_t fwcfg_digest_of(const struct sv_fwcfg *f)
+{
+	struct sv_digest d;
+
+	sv_digest_init(&d);
+	fwcfg_digest(f, &d);
+	return d.h;
+}
+
+/* rig_init() on a rig of the caller's, so that two can live at once. */
+static void digest_rig_init(struct rig *r)
+{
+	memset(r, 0, sizeof(*r));
+	SV_CHECK_EQ_I64(vm_init(&r->vm, "fwcfg", &fake_backend_ops, NULL), 0);
+	SV_CHECK_EQ_I64(fwcfg_init(&r->fw, &r->vm, 64ull << 20, 2), 0);
+}
+
+/* Files and e820 map of the rig's own (data at its own address). */
+static void digest_setup(struct rig *r, uint8_t *blob, size_t len)
+{
+	static const struct sv_e820_entry map[] = {
+		{ 0, 0x9fc00, SV_E820_RAM },
+		{ 0x100000, (64ull << 20) - 0x100000, SV_E820_RAM },
+	};
+
+	SV_CHECK_EQ_I64(fwcfg_add_file(&r->fw, "opt/blob", blob,
+				       (uint32_t)len), 0);
+	SV_CHECK_EQ_I64(fwcfg_add_e820(&r->fw, map, 2), 0);
+}
+
+static void test_state_digest(void)
+{
+	static struct rig two[2];
+	struct rig *a = &two[0], *b = &two[1];
+	uint8_t copy_a[40], copy_b[40];
+	uint8_t sig[4];
+
+	for (unsigned i = 0; i < sizeof(copy_a); i++)
+		copy_a[i] = copy_b[i] = (uint8_t)(i * 7);
+
+	/* Two fresh devices at different addresses: no pointer is hashed. */
+	digest_rig_init(a);
+	digest_rig_init(b);
+	SV_CHECK_EQ_U64(fwcfg_digest_of(&a->fw), fwcfg_digest_of(&b->fw));
+
+	/* The same files, their bytes at different addresses; same reads. */
+	digest_setup(a, copy_a, sizeof(copy_a));
+	digest_setup(b, copy_b, sizeof(copy_b));
+	read_item(a, SV_FWCFG_SIGNATURE, sig, sizeof(sig));
+	read_item(b, SV_FWCFG_SIGNATURE, sig, sizeof(sig));
+	select_key(a, SV_FWCFG_FILE_DIR);
+	select_key(b, SV_FWCFG_FILE_DIR);
+	read_bytes(a, sig, 3);
+	read_bytes(b, sig, 3);
+	SV_CHECK_EQ_U64(fwcfg_digest_of(&a->fw), fwcfg_digest_of(&b->fw));
+
+	/* One more data read tells them apart (the offset)... */
+	(void)read_byte(b);
+	SV_CHECK(fwcfg_digest_of(&a->fw) != fwcfg_digest_of(&b->fw));
+	(void)read_byte(a);
+	SV_CHECK_EQ_U64(fwcfg_digest_of(&a->fw), fwcfg_digest_of(&b->fw));
+	/* ...as does a different selector... */
+	select_key(a, SV_FWCFG_FILE_FIRST);
+	select_key(b, SV_FWCFG_FILE_FIRST + 1);
+	SV_CHECK(fwcfg_digest_of(&a->fw) != fwcfg_digest_of(&b->fw));
+	select_key(b, SV_FWCFG_FILE_FIRST);
+	SV_CHECK_EQ_U64(fwcfg_digest_of(&a->fw), fwcfg_digest_of(&b->fw));
+	/* ...and a file's contents. */
+	copy_b[39] ^= 1;
+	SV_CHECK(fwcfg_digest_of(&a->fw) != fwcfg_digest_of(&b->fw));
+
+	rig_fini(a);
+	rig_fini(b);
+}
+
 CU_TestInfo sv_tests_fwcfg[] = {
 	{ "signature and feature bitmap", test_signature_and_id },
 	{ "RAM size and CPU counts", test_ram_and_cpus },
@@ -406,5 +481,6 @@ CU_TestInfo sv_tests_fwcfg[] = {
 	{ "unknown keys and access widths", test_unknown_keys_and_widths },
 	{ "add_file refusals", test_add_file_refusals },
 	{ "random guest accesses", test_random_guest },
+	{ "state digest", test_state_digest },
 	CU_TEST_INFO_NULL,
 };

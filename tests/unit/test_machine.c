@@ -110,8 +110,62 @@ static void test_bad_image_creates_nothing(void)
 	free(ram);
 }
 
+static uint64_t fixed_clock(void *ctx)
+{
+	return *(const uint64_t *)ctx;
+}
+
+/* Two machines built alike, on their own RAM, output contexts and clocks. */
+static void test_devices_digest(void)
+{
+	static const uint8_t code[] = { 0xf4 };		/* hlt */
+	static struct sv_machine two[2];
+	struct sv_vmconfig cfg = flat_config();
+	uint64_t now[2] = { 3000000000ull, 3000000000ull };
+	uint8_t *ram[2];
+	char err[256] = "";
+	uint64_t v;
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct sv_machine_params p = {
+			.cfg = &cfg, .ops = &fake_backend_ops,
+			.clock = fixed_clock, .clock_ctx = &now[i],
+			.ram = ram[i] = calloc(1, RAM),
+			.image = code, .image_len = sizeof(code),
+			.serial_out = no_serial, .serial_ctx = &two[i],
+			.wallclock_ns = 1795674659ull * 1000000000ull,
+		};
+
+		SV_CHECK_EQ_I64(machine_plan(&two[i], &p, err, sizeof(err)), 0);
+		SV_CHECK_EQ_I64(machine_create(&two[i], &p, err, sizeof(err)), 0);
+	}
+	SV_CHECK_EQ_U64(machine_devices_digest(&two[0]),
+			machine_devices_digest(&two[1]));
+	SV_CHECK(machine_devices_digest(&two[0]) != SV_DIGEST_INIT);
+
+	/* The same port writes keep them equal; one more on one differs. */
+	for (unsigned i = 0; i < 2; i++) {
+		v = 0x42;
+		SV_CHECK_EQ_I64(iobus_access(&two[i].vm.bus, SV_IO_PORT, 0x3ff,
+					     1, true, &v), 0);	/* COM1 SCR */
+	}
+	SV_CHECK_EQ_U64(machine_devices_digest(&two[0]),
+			machine_devices_digest(&two[1]));
+	v = 0x21;
+	SV_CHECK_EQ_I64(iobus_access(&two[1].vm.bus, SV_IO_PORT, 0x21, 1, true,
+				     &v), 0);	/* master PIC IMR */
+	SV_CHECK(machine_devices_digest(&two[0]) !=
+		 machine_devices_digest(&two[1]));
+
+	for (unsigned i = 0; i < 2; i++) {
+		machine_destroy(&two[i]);
+		free(ram[i]);
+	}
+}
+
 CU_TestInfo sv_tests_machine[] = {
 	{ "flat image machine", test_flat_machine },
 	{ "bad image creates nothing", test_bad_image_creates_nothing },
+	{ "devices digest", test_devices_digest },
 	CU_TEST_INFO_NULL,
 };

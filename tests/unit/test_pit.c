@@ -83,9 +83,9 @@ static struct env *env_new(void)
 	struct env *e = calloc(1, sizeof(*e));
 
 	CU_ASSERT_FATAL(e != NULL);
-	CU_ASSERT_FATAL(vm_init(&e->vm, "t", &fake_backend_ops) == 0);
+	CU_ASSERT_FATAL(vm_init(&e->vm, "t", &fake_backend_ops, NULL) == 0);
 	e->now = T0_NS;
-	vm_set_clock(&e->vm, env_clock, e);
+	vm_set_clock(&e->vm, env_clock, e, false);
 	CU_ASSERT_FATAL(vm_set_intc(&e->vm, &fake_intc_ops, &e->intc) == 0);
 	CU_ASSERT_FATAL(pit_init(&e->pit, &e->vm) == 0);
 	return e;
@@ -708,9 +708,9 @@ static void test_irq0_through_pic(void)
 	uint64_t load;
 
 	CU_ASSERT_FATAL(e && pic);
-	CU_ASSERT_FATAL(vm_init(&e->vm, "t", &fake_backend_ops) == 0);
+	CU_ASSERT_FATAL(vm_init(&e->vm, "t", &fake_backend_ops, NULL) == 0);
 	e->now = T0_NS;
-	vm_set_clock(&e->vm, env_clock, e);
+	vm_set_clock(&e->vm, env_clock, e, false);
 	CU_ASSERT_FATAL(pic_init(pic, &e->vm) == 0);
 	CU_ASSERT_FATAL(pit_init(&e->pit, &e->vm) == 0);
 	for (unsigned i = 0; i < SV_ARRAY_SIZE(init); i++)
@@ -847,6 +847,67 @@ static void test_hostile_sequences(void)
 	env_free(e);
 }
 
+static uint64_t pit_digest_of(const struct sv_pit *pit)
+{
+	struct sv_digest d;
+
+	sv_digest_init(&d);
+	pit_digest(pit, &d);
+	return d.h;
+}
+
+/* The same accesses at the same simulated times on both PITs. */
+static void digest_drive(struct env *e)
+{
+	out8(e, PIT_CTRL, CW_CH0_MODE2);
+	out8(e, PIT_CH0, 0xa9);		/* 1193: about 1 kHz */
+	out8(e, PIT_CH0, 0x04);
+	run_steps(e, T0_NS + 5500000, 250000);
+	(void)in8(e, PIT_CH0);
+	out8(e, PIT_CTRL, CW_CH2_MODE3);
+	out8(e, PIT_CH2, 0x00);
+	out8(e, PIT_CH2, 0x10);
+	out8(e, PORT_B, PORT_B_GATE2 | PORT_B_SPEAKER);
+	run_to(e, T0_NS + 7300000);
+	out8(e, PIT_CTRL, CW_CH2_LATCH);
+	(void)in8(e, PIT_CH2);		/* the MSB stays latched */
+}
+
+static void test_state_digest(void)
+{
+	struct env *a = env_new(), *b = env_new();
+
+	/* Two fresh PITs at different addresses: no pointer is hashed. */
+	SV_CHECK(a != b);
+	SV_CHECK_EQ_U64(pit_digest_of(&a->pit), pit_digest_of(&b->pit));
+
+	digest_drive(a);
+	digest_drive(b);
+	SV_CHECK(a->pit.irq_edges >= 5 && a->pit.edge_armed);
+	SV_CHECK_EQ_U64(pit_digest_of(&a->pit), pit_digest_of(&b->pit));
+
+	/* One different count tells them apart. */
+	out8(a, PIT_CTRL, CW_CH2_MODE0);
+	out8(b, PIT_CTRL, CW_CH2_MODE0);
+	SV_CHECK_EQ_U64(pit_digest_of(&a->pit), pit_digest_of(&b->pit));
+	out8(a, PIT_CH2, 0x34);
+	out8(a, PIT_CH2, 0x12);
+	out8(b, PIT_CH2, 0x35);
+	out8(b, PIT_CH2, 0x12);
+	SV_CHECK(pit_digest_of(&a->pit) != pit_digest_of(&b->pit));
+
+	/* So does time alone once counter 0's timer has fired in one only. */
+	out8(b, PIT_CTRL, CW_CH2_MODE0);
+	out8(b, PIT_CH2, 0x34);
+	out8(b, PIT_CH2, 0x12);
+	SV_CHECK_EQ_U64(pit_digest_of(&a->pit), pit_digest_of(&b->pit));
+	run_to(b, T0_NS + 9000000);
+	SV_CHECK(pit_digest_of(&a->pit) != pit_digest_of(&b->pit));
+
+	env_free(a);
+	env_free(b);
+}
+
 CU_TestInfo sv_tests_pit[] = {
 	{ "ns <-> CLK pulses", test_tick_conversion },
 	{ "mode 2 periodic IRQ 0", test_mode2_periodic_irq0 },
@@ -865,5 +926,6 @@ CU_TestInfo sv_tests_pit[] = {
 	{ "port 0x61 and TSC calibration", test_port_b_tsc_calibration },
 	{ "IRQ 0 through the PIC", test_irq0_through_pic },
 	{ "hostile sequences", test_hostile_sequences },
+	{ "state digest", test_state_digest },
 	CU_TEST_INFO_NULL,
 };

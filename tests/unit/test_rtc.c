@@ -82,8 +82,8 @@ static struct rig *rig_init(uint64_t unix_sec, uint64_t frac_ns)
 
 	memset(r, 0, sizeof(*r));
 	r->now = 5 * NS;
-	SV_CHECK_EQ_I64(vm_init(&r->vm, "rtc", &fake_backend_ops), 0);
-	vm_set_clock(&r->vm, rig_clock, r);
+	SV_CHECK_EQ_I64(vm_init(&r->vm, "rtc", &fake_backend_ops, NULL), 0);
+	vm_set_clock(&r->vm, rig_clock, r, false);
 	SV_CHECK_EQ_I64(vm_set_intc(&r->vm, &watch_ops, &r->intc), 0);
 	SV_CHECK_EQ_I64(rtc_init(&r->rtc, &r->vm, unix_sec * NS + frac_ns), 0);
 	return r;
@@ -729,6 +729,78 @@ static void test_bad_init(void)
 	rig_fini(r);
 }
 
+static uint64_t rtc_digest_of(const struct sv_rtc *rtc)
+{
+	struct sv_digest d;
+
+	sv_digest_init(&d);
+	rtc_digest(rtc, &d);
+	return d.h;
+}
+
+/* rig_init() on a rig of the caller's, so that two can live at once. */
+static void digest_rig_init(struct rig *r, uint64_t unix_sec)
+{
+	memset(r, 0, sizeof(*r));
+	r->now = 5 * NS;
+	SV_CHECK_EQ_I64(vm_init(&r->vm, "rtc", &fake_backend_ops, NULL), 0);
+	vm_set_clock(&r->vm, rig_clock, r, false);
+	SV_CHECK_EQ_I64(vm_set_intc(&r->vm, &watch_ops, &r->intc), 0);
+	SV_CHECK_EQ_I64(rtc_init(&r->rtc, &r->vm, unix_sec * NS + 250 * MS), 0);
+}
+
+/* The same accesses at the same simulated times on both RTCs. */
+static void digest_drive(struct rig *r)
+{
+	cmos_write(r, SV_RTC_REG_B, SV_RTC_B_24H | SV_RTC_B_PIE);
+	advance(r, 3 * MS);
+	(void)cmos_read(r, SV_RTC_REG_C);
+	cmos_write(r, 0x40, 0x5a);
+	(void)cmos_read(r, SV_RTC_SECONDS);
+	advance(r, 1200 * MS);
+	port_out(r, SV_RTC_PORT_INDEX, 1, SV_RTC_INDEX_NMI_MASK | SV_RTC_REG_C);
+	(void)port_in(r, SV_RTC_PORT_DATA, 1);
+	advance(r, 2 * MS);		/* PF again: the line is up */
+}
+
+static void test_state_digest(void)
+{
+	static struct rig two[2];
+	struct rig *a = &two[0], *b = &two[1];
+
+	/* Two fresh RTCs at different addresses: no pointer is hashed. */
+	digest_rig_init(a, T_2026_11_26_063059);
+	digest_rig_init(b, T_2026_11_26_063059);
+	SV_CHECK_EQ_U64(rtc_digest_of(&a->rtc), rtc_digest_of(&b->rtc));
+
+	digest_drive(a);
+	digest_drive(b);
+	SV_CHECK(irq8(a) && rtc_nmi_masked(&a->rtc));
+	SV_CHECK_EQ_U64(rtc_digest_of(&a->rtc), rtc_digest_of(&b->rtc));
+
+	/* One different CMOS write tells them apart. */
+	cmos_write(a, 0x41, 1);
+	cmos_write(b, 0x41, 2);
+	SV_CHECK(rtc_digest_of(&a->rtc) != rtc_digest_of(&b->rtc));
+	cmos_write(b, 0x41, 1);
+	SV_CHECK_EQ_U64(rtc_digest_of(&a->rtc), rtc_digest_of(&b->rtc));
+	/* So does reading register C in one only (flags, line, timer). */
+	port_out(a, SV_RTC_PORT_INDEX, 1, SV_RTC_REG_C);
+	port_out(b, SV_RTC_PORT_INDEX, 1, SV_RTC_REG_C);
+	SV_CHECK_EQ_U64(rtc_digest_of(&a->rtc), rtc_digest_of(&b->rtc));
+	(void)port_in(b, SV_RTC_PORT_DATA, 1);
+	SV_CHECK(rtc_digest_of(&a->rtc) != rtc_digest_of(&b->rtc));
+	rig_fini(a);
+	rig_fini(b);
+
+	/* The wall-clock time given at init is state too. */
+	digest_rig_init(a, T_2026_11_26_063059);
+	digest_rig_init(b, T_2026_11_26_063059 + 1);
+	SV_CHECK(rtc_digest_of(&a->rtc) != rtc_digest_of(&b->rtc));
+	rig_fini(a);
+	rig_fini(b);
+}
+
 CU_TestInfo sv_tests_rtc[] = {
 	{ "power-on state, a known date in BCD", test_power_on_and_known_date_bcd },
 	{ "binary mode", test_binary_mode },
@@ -745,5 +817,6 @@ CU_TestInfo sv_tests_rtc[] = {
 	{ "out-of-range values", test_out_of_range_values },
 	{ "random guest accesses", test_random_guest },
 	{ "init errors, the epoch", test_bad_init },
+	{ "state digest", test_state_digest },
 	CU_TEST_INFO_NULL,
 };

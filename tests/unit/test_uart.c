@@ -87,8 +87,8 @@ static struct rig *rig_init(void)
 
 	memset(r, 0, sizeof(*r));
 	r->now = 1000000000ull;
-	SV_CHECK_EQ_I64(vm_init(&r->vm, "uart", &fake_backend_ops), 0);
-	vm_set_clock(&r->vm, rig_clock, r);
+	SV_CHECK_EQ_I64(vm_init(&r->vm, "uart", &fake_backend_ops, NULL), 0);
+	vm_set_clock(&r->vm, rig_clock, r, false);
 	SV_CHECK_EQ_I64(vm_set_intc(&r->vm, &watch_ops, &r->intc), 0);
 	SV_CHECK_EQ_I64(uart_init(&r->uart, &r->vm, BASE, IRQ, rig_out, r), 0);
 	return r;
@@ -711,6 +711,107 @@ static void test_random_guest(void)
 	rig_fini(r);
 }
 
+static uint64_t uart_digest_of(const struct sv_uart *u)
+{
+	struct sv_digest d;
+
+	sv_digest_init(&d);
+	uart_digest(u, &d);
+	return d.h;
+}
+
+/* rig_init() on a rig of the caller's, so that two can live at once. */
+static void digest_rig_init(struct rig *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->now = 1000000000ull;
+	SV_CHECK_EQ_I64(vm_init(&r->vm, "uart", &fake_backend_ops, NULL), 0);
+	vm_set_clock(&r->vm, rig_clock, r, false);
+	SV_CHECK_EQ_I64(vm_set_intc(&r->vm, &watch_ops, &r->intc), 0);
+	SV_CHECK_EQ_I64(uart_init(&r->uart, &r->vm, BASE, IRQ, rig_out, r), 0);
+}
+
+/* The same accesses, input and simulated time on both UARTs. */
+static void digest_drive(struct rig *r)
+{
+	out8(r, SV_UART_LCR, SV_UART_LCR_DLAB);
+	out8(r, SV_UART_DLL, 1);		/* 115200 baud */
+	out8(r, SV_UART_DLM, 0);
+	out8(r, SV_UART_LCR, 0x03);		/* 8N1 */
+	out8(r, SV_UART_FCR, SV_UART_FCR_FIFOE | SV_UART_FCR_RFRES |
+			     SV_UART_FCR_XFRES | 0xc0);
+	out8(r, SV_UART_MCR, SV_UART_MCR_DTR | SV_UART_MCR_RTS |
+			     SV_UART_MCR_OUT2);
+	out8(r, SV_UART_IER, SV_UART_IER_ERBFI | SV_UART_IER_ETBEI);
+	out8(r, SV_UART_THR, 'o');
+	out8(r, SV_UART_THR, 'k');
+	receive(r, "abc", 3);
+	advance(r, 10000);
+	(void)in8(r, SV_UART_RBR);
+	(void)in8(r, SV_UART_IIR);
+}
+
+static void test_state_digest(void)
+{
+	static struct rig two[2];
+	struct rig *a = &two[0], *b = &two[1];
+
+	/* Two fresh UARTs at different addresses, with different output
+	 * contexts: no pointer is hashed. */
+	digest_rig_init(a);
+	digest_rig_init(b);
+	SV_CHECK_EQ_U64(uart_digest_of(&a->uart), uart_digest_of(&b->uart));
+
+	digest_drive(a);
+	digest_drive(b);
+	SV_CHECK_EQ_U64(a->nout, 2);
+	SV_CHECK_EQ_U64(a->uart.rx_count, 2);
+	SV_CHECK_EQ_U64(uart_digest_of(&a->uart), uart_digest_of(&b->uart));
+
+	/* One more byte into one FIFO tells them apart... */
+	receive(b, "d", 1);
+	SV_CHECK(uart_digest_of(&a->uart) != uart_digest_of(&b->uart));
+	/* ...as does the order of the bytes, with the same count. */
+	receive(a, "e", 1);
+	SV_CHECK_EQ_U64(a->uart.rx_count, b->uart.rx_count);
+	SV_CHECK(uart_digest_of(&a->uart) != uart_digest_of(&b->uart));
+	/* Drained, they differ only in RBR, the last byte read... */
+	for (unsigned i = 0; i < 3; i++) {
+		(void)in8(a, SV_UART_RBR);
+		(void)in8(b, SV_UART_RBR);
+	}
+	SV_CHECK_EQ_U64(b->uart.rx_count, 0);
+	SV_CHECK(uart_digest_of(&a->uart) != uart_digest_of(&b->uart));
+	/* ...until both read the same byte: equal again. */
+	receive(a, "z", 1);
+	receive(b, "z", 1);
+	SV_CHECK_EQ_U64(in8(a, SV_UART_RBR), 'z');
+	SV_CHECK_EQ_U64(in8(b, SV_UART_RBR), 'z');
+	SV_CHECK_EQ_U64(uart_digest_of(&a->uart), uart_digest_of(&b->uart));
+	rig_fini(a);
+	rig_fini(b);
+
+	/*
+	 * A disarmed timer's old deadline is no state: a byte that came and
+	 * went at different times leaves the two UARTs alike.
+	 */
+	digest_rig_init(a);
+	digest_rig_init(b);
+	out8(a, SV_UART_FCR, SV_UART_FCR_FIFOE);
+	out8(b, SV_UART_FCR, SV_UART_FCR_FIFOE);
+	advance(b, 5000);
+	receive(a, "x", 1);
+	receive(b, "x", 1);
+	SV_CHECK(uart_digest_of(&a->uart) != uart_digest_of(&b->uart));
+	(void)in8(a, SV_UART_RBR);
+	(void)in8(b, SV_UART_RBR);
+	SV_CHECK(a->uart.timeout_timer.deadline !=
+		 b->uart.timeout_timer.deadline);
+	SV_CHECK_EQ_U64(uart_digest_of(&a->uart), uart_digest_of(&b->uart));
+	rig_fini(a);
+	rig_fini(b);
+}
+
 CU_TestInfo sv_tests_uart[] = {
 	{ "reset state", test_reset_state },
 	{ "Linux 8250 probe and start-up", test_linux_probe_and_startup },
@@ -725,5 +826,6 @@ CU_TestInfo sv_tests_uart[] = {
 	{ "IIR priorities", test_iir_priority },
 	{ "scratch register and wide accesses", test_scratch_and_wide_access },
 	{ "random guest accesses", test_random_guest },
+	{ "state digest", test_state_digest },
 	CU_TEST_INFO_NULL,
 };

@@ -87,13 +87,13 @@ struct rig {
 static void rig_init(struct rig *r, const char *name)
 {
 	memset(r, 0, sizeof(*r));
-	SV_CHECK_EQ_I64(vm_init(&r->vm, name, &fake_backend_ops), 0);
+	SV_CHECK_EQ_I64(vm_init(&r->vm, name, &fake_backend_ops, NULL), 0);
 	SV_CHECK_EQ_I64(vm_add_vcpu(&r->vm, &r->vcpu), 0);
 	r->probe = (struct probe){ .io = { "probe", probe_handler }, .vm = &r->vm };
 	SV_CHECK_EQ_I64(iobus_register(&r->vm.bus, SV_IO_PORT, 0x500, 4,
 				       &r->probe.io), 0);
 	SV_CHECK_EQ_I64(vm_set_intc(&r->vm, &tiny_ops, &r->intc), 0);
-	vm_set_clock(&r->vm, sim_clock, NULL);
+	vm_set_clock(&r->vm, sim_clock, NULL, false);
 }
 
 static void queue(struct rig *r, uint16_t reason, uint64_t qual, uint64_t data,
@@ -314,7 +314,7 @@ static void test_timers(void)
 	struct sv_vm vm;
 	struct sv_timer t[4];
 
-	SV_CHECK_EQ_I64(vm_init(&vm, "timers", &fake_backend_ops), 0);
+	SV_CHECK_EQ_I64(vm_init(&vm, "timers", &fake_backend_ops, NULL), 0);
 	memset(t, 0, sizeof(t));
 	for (unsigned i = 0; i < 4; i++)
 		t[i].fire = order_fire;
@@ -342,10 +342,10 @@ static void test_init_errors(void)
 	struct sv_vcpu *v;
 	struct tiny_intc ic;
 
-	SV_CHECK_EQ_I64(vm_init(&vm, "", &fake_backend_ops), -SV_EINVAL);
+	SV_CHECK_EQ_I64(vm_init(&vm, "", &fake_backend_ops, NULL), -SV_EINVAL);
 	SV_CHECK_EQ_I64(vm_init(&vm, "a-name-that-is-far-too-long-for-a-vm",
-				&fake_backend_ops), -SV_EINVAL);
-	SV_CHECK_EQ_I64(vm_init(&vm, "ok", &fake_backend_ops), 0);
+				&fake_backend_ops, NULL), -SV_EINVAL);
+	SV_CHECK_EQ_I64(vm_init(&vm, "ok", &fake_backend_ops, NULL), 0);
 	SV_CHECK_EQ_I64(vm_run(&vm), -SV_EINVAL);	/* no vCPU */
 	SV_CHECK_EQ_I64(vm_add_vcpu(&vm, &v), 0);
 	SV_CHECK_EQ_I64(vm_add_vcpu(&vm, &v), -SV_ENOSPC);

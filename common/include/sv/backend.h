@@ -66,7 +66,9 @@ enum sv_window { SV_WINDOW_INTERRUPT, SV_WINDOW_NMI };
  * X(ctx, return type, name, parameter list) for every backend op; ctx is
  * passed through untouched so expansions can paste a prefix onto names.
  *
- *  vm_create      make an empty VM (no memory, no vCPUs)
+ *  vm_create      make an empty VM (no memory, no vCPUs) on the backend
+ *                 instance inst (the recorder or replayer a VM belongs
+ *                 to; NULL for backends that need none)
  *  vm_destroy     free it and everything created in it
  *  map_memory     back [gpa, gpa+size) with host memory at hva
  *  vcpu_create    make vCPU number id, in its reset state
@@ -89,7 +91,7 @@ enum sv_window { SV_WINDOW_INTERRUPT, SV_WINDOW_NMI };
  *  read/write_gpa copy to or from guest-physical memory
  */
 #define SV_BACKEND_OPS(X, ctx) \
-	X(ctx, int,  vm_create,    (struct sv_bvm **out)) \
+	X(ctx, int,  vm_create,    (void *inst, struct sv_bvm **out)) \
 	X(ctx, void, vm_destroy,   (struct sv_bvm *vm)) \
 	X(ctx, int,  map_memory,   (struct sv_bvm *vm, gpa_t gpa, void *hva, \
 	                            uint64_t size, uint32_t flags)) \

@@ -35,6 +35,11 @@
 struct sv_machine_params {
 	const struct sv_vmconfig *cfg;
 	const struct sv_backend_ops *ops;
+	void *backend_inst;		/* vm_create's inst: recorder, replayer */
+	/* guest time (vm_set_clock); NULL: the host's own clock */
+	uint64_t (*clock)(void *ctx);
+	void *clock_ctx;
+	bool clock_realtime;
 	void *ram;			/* cfg->memory bytes, zeroed, page-aligned */
 	const void *image;		/* the guest image file's bytes */
 	size_t image_len;
@@ -77,5 +82,13 @@ SV_MUST_CHECK int machine_create(struct sv_machine *m,
 				 const struct sv_machine_params *p,
 				 char *err, size_t errlen);
 void machine_destroy(struct sv_machine *m);
+
+/*
+ * The device half of the record/replay state digest: one FNV-1a digest
+ * (sv/digest.h) fed by each device's *_digest in this fixed order: PIC
+ * pair, PIT, COM1, RTC, fw_cfg, debug exit, POST port. Equal for two
+ * machines whose devices are in the same state, whatever their addresses.
+ */
+uint64_t machine_devices_digest(const struct sv_machine *m);
 
 #endif /* SV_MACHINE_H */

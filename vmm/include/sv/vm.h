@@ -67,15 +67,19 @@ struct sv_vm {
 	struct sv_list_node timers;	/* armed struct sv_timer, by deadline */
 	uint64_t (*clock)(void *ctx);	/* NULL: host_time_ns() */
 	void *clock_ctx;
+	bool clock_realtime;		/* clock follows the host's time */
 	enum sv_vm_state state;
 	int exit_status;		/* meaningful once STOPPED */
 	char stop_reason[160];
 	uint64_t exit_counts[SV_EXIT_REASON_MAX];
 };
 
-/* Create the backend VM. The struct is the caller's; name is copied. */
+/*
+ * Create the VM on backend ops (instance inst, see vm_create in
+ * sv/backend.h). The struct is the caller's; name is copied.
+ */
 SV_MUST_CHECK int vm_init(struct sv_vm *vm, const char *name,
-			  const struct sv_backend_ops *ops);
+			  const struct sv_backend_ops *ops, void *inst);
 /* Tear down vCPUs and the backend VM. Safe on a partly initialised VM. */
 void vm_destroy(struct sv_vm *vm);
 
@@ -94,15 +98,26 @@ void vm_irq_set(struct sv_vm *vm, unsigned irq, bool level);
 void vm_irq_pulse(struct sv_vm *vm, unsigned irq);
 
 /*
- * Guest time in ns: host_time_ns() unless a test installed a clock of its
- * own with vm_set_clock (simulated time for device tests).
+ * Guest time in ns: host_time_ns() unless a clock was installed with
+ * vm_set_clock. A realtime clock follows the host's time (the recorder's,
+ * which logs each read): a halted guest sleeps and a host timer kicks a
+ * spinning one. Otherwise time is simulated (device tests) or served from a
+ * trace (replay), and the vCPU loop never sleeps or arms host timers.
  */
 uint64_t vm_now(const struct sv_vm *vm);
-void vm_set_clock(struct sv_vm *vm, uint64_t (*clock)(void *ctx), void *ctx);
+void vm_set_clock(struct sv_vm *vm, uint64_t (*clock)(void *ctx), void *ctx,
+		  bool realtime);
 
 /* Arm t to fire at deadline (re-arming moves it); disarm. */
 void vm_timer_arm(struct sv_vm *vm, struct sv_timer *t, uint64_t deadline);
 void vm_timer_disarm(struct sv_timer *t);
+/* Whether t is on its VM's list, waiting to fire. */
+bool vm_timer_armed(const struct sv_timer *t);
+/*
+ * t's deadline if armed, else SV_TIMER_NEVER (a disarmed timer keeps its
+ * old deadline field; state digests must not see it).
+ */
+uint64_t vm_timer_deadline(const struct sv_timer *t);
 /* Fire every timer due at now; returns the next deadline or NEVER. */
 uint64_t vm_timers_run(struct sv_vm *vm, uint64_t now);
 

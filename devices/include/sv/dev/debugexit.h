@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "sv/compiler.h"
+#include "sv/digest.h"
 #include "sv/iobus.h"
 
 struct sv_vm;
@@ -64,5 +65,14 @@ void postport_destroy(struct sv_postport *p);
 /* The last POST code written (0 before any), and how many were written. */
 uint8_t postport_last(const struct sv_postport *p);
 uint64_t postport_writes(const struct sv_postport *p);
+
+/*
+ * Feed each device's state into d (record/replay's state digest), with
+ * fixed widths: debug exit, its port (u16; the exit itself is the VM's
+ * stop status, not device state); POST port, the last code (u8) and the
+ * write count (u64). VM pointers and I/O headers are left out.
+ */
+void debugexit_digest(const struct sv_debugexit *dx, struct sv_digest *d);
+void postport_digest(const struct sv_postport *p, struct sv_digest *d);
 
 #endif /* SV_DEV_DEBUGEXIT_H */

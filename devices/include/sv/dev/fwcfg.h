@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "sv/compiler.h"
+#include "sv/digest.h"
 #include "sv/iobus.h"
 
 struct sv_vm;
@@ -143,5 +144,16 @@ SV_MUST_CHECK int fwcfg_add_file(struct sv_fwcfg *f, const char *name,
  */
 SV_MUST_CHECK int fwcfg_add_e820(struct sv_fwcfg *f,
 				 const struct sv_e820_entry *map, unsigned n);
+
+/*
+ * Feed the device's state into d (record/replay's state digest), field by
+ * field with fixed widths: selector (u16), offset (u32), the fixed items'
+ * bytes (signature, id, ram_size, nb_cpus, max_cpus), nfiles (u32), then
+ * per file in key order its 56-byte zero-padded name, len (u32) and its len
+ * bytes of contents; then dir_len (u32) and the directory's bytes, and the
+ * whole e820 table (SV_FWCFG_MAX_E820 packed entries, unused ones zero).
+ * Data pointers, the VM pointer and the I/O header are left out.
+ */
+void fwcfg_digest(const struct sv_fwcfg *f, struct sv_digest *d);
 
 #endif /* SV_DEV_FWCFG_H */

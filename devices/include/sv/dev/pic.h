@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "sv/compiler.h"
+#include "sv/digest.h"
 #include "sv/iobus.h"
 
 struct sv_vm;
@@ -108,5 +109,16 @@ SV_MUST_CHECK int pic_init(struct sv_pic *pic, struct sv_vm *vm);
 void pic_set_irq(struct sv_pic *pic, unsigned irq, bool level);
 bool pic_pending(const struct sv_pic *pic);
 SV_MUST_CHECK int pic_ack(struct sv_pic *pic);
+
+/*
+ * Feed the pair's state into d (record/replay's state digest), field by
+ * field with fixed widths: for the master, then the slave, IRR, ISR, IMR,
+ * input lines, ELCR, ICW2 vector base, ICW3, lowest priority (u8 each),
+ * the init step (u32), then the flags ready, LTIM, SNGL, IC4, uPM, AEOI,
+ * SFNM, BUF, M/S, rotate-on-AEOI, special mask, read-ISR, poll (u8 each);
+ * then acks, spurious_master, spurious_slave (u64). Pointers, the I/O
+ * headers and is_master (fixed by position) are left out.
+ */
+void pic_digest(const struct sv_pic *pic, struct sv_digest *d);
 
 #endif /* SV_DEV_PIC_H */

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "sv/compiler.h"
+#include "sv/digest.h"
 #include "sv/iobus.h"
 #include "sv/timer.h"
 
@@ -115,5 +116,18 @@ SV_MUST_CHECK int pit_init(struct sv_pit *pit, struct sv_vm *vm);
 uint64_t pit_ns_to_ticks(uint64_t ns);
 /* The first ns at which pit_ns_to_ticks() reaches ticks. */
 uint64_t pit_ticks_to_ns(uint64_t ticks);
+
+/*
+ * Feed the PIT's state into d (record/replay's state digest), field by
+ * field with fixed widths. For counters 0, 1, 2 in turn: mode, mode_bits,
+ * rw, BCD (u8), state (u32), cr (u16), cr_lsb, write_msb_next,
+ * read_msb_next, gate (u8), n (u32), start_tick, acc (u64), running,
+ * reload_pending (u8), reload_tick, null_until (u64), hold (u32), latch
+ * (u32), latched_count (u16), status_latched, latched_status (u8). Then
+ * port B (u8), the timer's deadline (u64, SV_TIMER_NEVER while disarmed),
+ * edge_armed (u8), edge_tick (u64), irq_line (u8), irq_edges, irq_missed
+ * (u64). Pointers, I/O headers and the timer's list node are left out.
+ */
+void pit_digest(const struct sv_pit *pit, struct sv_digest *d);
 
 #endif /* SV_DEV_PIT_H */

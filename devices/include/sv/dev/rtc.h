@@ -45,6 +45,7 @@
 #include <stdint.h>
 
 #include "sv/compiler.h"
+#include "sv/digest.h"
 #include "sv/iobus.h"
 #include "sv/timer.h"
 
@@ -180,5 +181,17 @@ bool rtc_nmi_masked(const struct sv_rtc *rtc);
 
 /* The level of IRQ 8 as driven by register C's IRQF. */
 bool rtc_irq_asserted(const struct sv_rtc *rtc);
+
+/*
+ * Feed the RTC's state into d (record/replay's state digest), field by
+ * field with fixed widths: the 128 CMOS bytes (time registers as last
+ * rendered), index, nmi_masked (u8), div_ref_ns, base_sec (u64, two's
+ * complement), dow_offset, flags (u8), events_ns (u64), irq_level (u8),
+ * the timer's deadline (u64, SV_TIMER_NEVER while disarmed). base_sec
+ * carries the wall-clock time given to rtc_init(), so two runs digest
+ * alike only when given the same one. The VM pointer, the I/O header and
+ * the timer's list node are left out.
+ */
+void rtc_digest(const struct sv_rtc *rtc, struct sv_digest *d);
 
 #endif /* SV_DEV_RTC_H */

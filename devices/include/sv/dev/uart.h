@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "sv/compiler.h"
+#include "sv/digest.h"
 #include "sv/iobus.h"
 #include "sv/timer.h"
 
@@ -198,5 +199,18 @@ unsigned uart_rx_room(const struct sv_uart *u);
 
 /* The level of the IRQ line (pending enabled source, OUT2, no loopback). */
 bool uart_irq_asserted(const struct sv_uart *u);
+
+/*
+ * Feed the UART's state into d (record/replay's state digest), field by
+ * field with fixed widths: base (u16), irq (u32), IER, LCR, MCR, SCR, FCR,
+ * DLL, DLM, lsr_errors, MSR, RBR (u8), rx_head, rx_count (u32), the
+ * rx_count bytes in the receiver FIFO from oldest to newest, then
+ * thr_ipending, timeout_ipending, irq_level (u8), the timeout timer's
+ * deadline (u64, SV_TIMER_NEVER while disarmed), tx_bytes, rx_bytes,
+ * rx_overruns, rx_dropped (u64). The output sink (out, out_ctx), the VM
+ * pointer, the I/O header and the timer's list node are left out, as are
+ * the stale bytes of the FIFO outside its contents.
+ */
+void uart_digest(const struct sv_uart *u, struct sv_digest *d);
 
 #endif /* SV_DEV_UART_H */
