@@ -1,11 +1,13 @@
 /*
  * smartvm: the Linux host's command-line program.
  *
- *   smartvm run CONFIG    run a VM through the KVM API (run_main)
+ *   smartvm run [--record FILE] CONFIG   run a VM through the KVM API
+ *   smartvm replay FILE                  replay a recorded trace (replay.c)
+ *   smartvm trace dump|stats FILE        inspect a trace (trace.c)
  *
- * Record/replay commands (`replay`, `trace`) arrive with issue 5. This file
- * is host glue only: reading files, guest RAM from mmap, the serial sink,
- * exit statuses; the machine itself is built by osk/machine.c.
+ * This file is host glue only: reading files, guest RAM from mmap, the
+ * serial sink, the trace file, exit statuses; the machine itself is built
+ * by osk/machine.c, the recording by vmm/record.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,19 +21,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "kvm_backend.h"
 #include "sv/errno.h"
 #include "sv/host.h"
 #include "sv/machine.h"
+#include "sv/record.h"
+#include "sv/trace.h"
 #include "sv/vmconfig.h"
 #include "sv_version.h"
-
-/* Exit statuses of smartvm itself; a guest's debug-exit status is odd. */
-enum {
-	STATUS_USAGE = 2,	/* bad arguments, config or image: no VM ran */
-	STATUS_VM_FAILED = 4,	/* the VM failed: triple fault, bad exit, ... */
-	STATUS_NO_KVM = 6,	/* /dev/kvm unusable */
-};
 
 #define CONFIG_MAX_BYTES (64u << 10)
 #define IMAGE_MAX_BYTES  (64u << 20)
@@ -43,23 +41,30 @@ static const char usage[] =
 	"the same portable core as the bare-metal kernel (build/smartvm.iso).\n"
 	"\n"
 	"commands:\n"
-	"  run CONFIG      run the VM described by CONFIG through the KVM API\n"
-	"                  (smartvm run --help for details)\n"
-	"  replay FILE     replay a recorded exit trace       (not built yet)\n"
-	"  trace dump|stats FILE                              (not built yet)\n"
+	"  run [--record FILE] CONFIG\n"
+	"                  run the VM described by CONFIG through the KVM API,\n"
+	"                  recording its exit trace to FILE if asked\n"
+	"  replay FILE     replay a recorded trace: same output, same digest?\n"
+	"  trace dump|stats FILE\n"
+	"                  list a trace's exits, or count them by reason\n"
+	"Each command takes --help.\n"
 	"\n"
 	"options:\n"
 	"  --version   print the version and exit\n"
 	"  --help      print this help and exit\n";
 
 static const char run_usage[] =
-	"usage: smartvm run CONFIG\n"
+	"usage: smartvm run [--record FILE] CONFIG\n"
 	"\n"
 	"Runs the VM that the configuration file CONFIG describes (format:\n"
 	"docs/vm-config.md) to completion, through /dev/kvm. The guest gets a PC's\n"
 	"legacy devices: 8259A PIC pair, 8254 PIT, 16550A UART as COM1 (0x3f8,\n"
 	"IRQ 4), CMOS/RTC, fw_cfg (0x510), the debug-exit port (0xf4) and the POST\n"
 	"port (0x80). COM1 goes where the config's `serial` key says.\n"
+	"\n"
+	"  --record FILE  log every exit, result and effect to the trace FILE\n"
+	"                 (docs/trace-format.md), with the config and image, so\n"
+	"                 `smartvm replay FILE` reproduces the run on any machine\n"
 	"\n"
 	"Exit status:\n"
 	"  odd N    the guest wrote v to port 0xf4: N = ((v << 1) | 1) & 0xff,\n"
@@ -68,44 +73,6 @@ static const char run_usage[] =
 	"  4        the VM failed (triple fault, unexpected exit, ...): the\n"
 	"           reason and the guest's state are printed on stderr\n"
 	"  6        /dev/kvm cannot be used\n";
-
-/* Read a whole file of at most max bytes; NULL with a message on error. */
-static void *read_file(const char *path, size_t max, size_t *len)
-{
-	struct stat st;
-	void *buf = NULL;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		fprintf(stderr, "smartvm: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "smartvm: %s: not a regular file\n", path);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		fprintf(stderr, "smartvm: %s: %lld bytes, more than the %zu "
-			"allowed\n", path, (long long)st.st_size, max);
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		goto out;
-	n = read(fd, buf, (size_t)st.st_size);
-	if (n != st.st_size) {
-		fprintf(stderr, "smartvm: %s: short read\n", path);
-		free(buf);
-		buf = NULL;
-		goto out;
-	}
-	((char *)buf)[n] = '\0';
-	*len = (size_t)n;
-out:
-	close(fd);
-	return buf;
-}
 
 /* path as written in the config, relative to the config file's folder. */
 static int resolve(const char *config_path, const char *path, char *out,
@@ -123,24 +90,10 @@ static int resolve(const char *config_path, const char *path, char *out,
 	return n < 0 || (size_t)n >= outlen ? -SV_ENAMETOOLONG : 0;
 }
 
-static void serial_to_file(void *ctx, uint8_t byte)
-{
-	FILE *f = ctx;
-
-	putc(byte, f);
-	if (byte == '\n')
-		fflush(f);
-}
-
-static void sink_stderr(void *ctx, const char *buf, size_t len)
-{
-	(void)ctx;
-	fwrite(buf, 1, len, stderr);
-}
-
 struct run_ctx {
 	struct sv_vmconfig cfg;
 	char *config_text;
+	size_t config_len;
 	void *image;
 	size_t image_len;
 	void *ram;
@@ -152,9 +105,10 @@ static int run_prepare(struct run_ctx *rc, const char *config_path)
 	char err[512], path[PATH_MAX];
 	size_t len;
 
-	rc->config_text = read_file(config_path, CONFIG_MAX_BYTES, &len);
+	rc->config_text = cli_read_file(config_path, CONFIG_MAX_BYTES, &len);
 	if (!rc->config_text)
 		return -1;
+	rc->config_len = len;
 	if (vmconfig_parse(rc->config_text, len, config_path, &rc->cfg, err,
 			   sizeof(err))) {
 		fprintf(stderr, "smartvm: %s\n", err);
@@ -164,7 +118,7 @@ static int run_prepare(struct run_ctx *rc, const char *config_path)
 		fprintf(stderr, "smartvm: %s: image path too long\n", config_path);
 		return -1;
 	}
-	rc->image = read_file(path, IMAGE_MAX_BYTES, &rc->image_len);
+	rc->image = cli_read_file(path, IMAGE_MAX_BYTES, &rc->image_len);
 	if (!rc->image)
 		return -1;
 	switch (rc->cfg.serial) {
@@ -205,20 +159,95 @@ static void run_cleanup(struct run_ctx *rc)
 	free(rc->config_text);
 }
 
-static void serial_discard(void *ctx, uint8_t byte)
+struct recording {
+	FILE *f;
+	const char *path;
+	struct sv_trace_writer w;
+	struct sv_recorder rec;
+};
+
+static void trace_to_file(void *ctx, const void *buf, size_t len)
 {
-	(void)ctx;
-	(void)byte;
+	fwrite(buf, 1, len, ctx);
+}
+
+/* Open the trace and write its prologue: CONFIG, IMAGE, REALTIME. */
+static int record_begin(struct recording *r, const struct run_ctx *rc,
+			uint64_t wallclock)
+{
+	struct sv_trace_header h = { .producer = "kvm" };
+	struct sv_digest d;
+	struct sv_trace_enc e;
+
+	r->f = fopen(r->path, "wbe");
+	if (!r->f) {
+		fprintf(stderr, "smartvm: %s: %s\n", r->path, strerror(errno));
+		return -1;
+	}
+	sv_digest_init(&d);
+	sv_digest_bytes(&d, rc->config_text, rc->config_len);
+	sv_digest_bytes(&d, rc->image, rc->image_len);
+	h.config_digest = d.h;
+	sv_trace_writer_begin(&r->w, trace_to_file, r->f, &h);
+	sv_trace_write(&r->w, SV_TR_CONFIG, 0, 0, rc->config_text,
+		       rc->config_len, NULL, 0);
+	sv_trace_write(&r->w, SV_TR_IMAGE, 0, 0, rc->image, rc->image_len,
+		       NULL, 0);
+	sv_tenc_init(&e);
+	sv_tenc_u64(&e, wallclock);
+	sv_trace_write(&r->w, SV_TR_REALTIME, 0, 0, e.b, e.n, NULL, 0);
+	sv_recorder_init(&r->rec, &r->w, 0, &kvm_backend_ops, NULL);
+	return 0;
+}
+
+/* VM_END, then (after the machine is gone) END; reports write errors. */
+static void record_vm_end(struct recording *r, const struct sv_vm *vm,
+			  uint64_t digest)
+{
+	struct sv_trace_enc e;
+	size_t reason_len = strlen(vm->stop_reason);
+
+	sv_tenc_init(&e);
+	sv_tenc_u32(&e, (uint32_t)vm->state);
+	sv_tenc_u32(&e, (uint32_t)vm->exit_status);
+	sv_tenc_u64(&e, digest);
+	sv_trace_write(&r->w, SV_TR_VM_END, 0, 0, e.b, e.n, vm->stop_reason,
+		       reason_len);
+}
+
+static int record_end(struct recording *r, uint64_t digest)
+{
+	sv_trace_writer_end(&r->w, digest);
+	if (ferror(r->f) | fclose(r->f) || r->w.error) {
+		fprintf(stderr, "smartvm: %s: could not write the trace%s%s\n",
+			r->path, r->w.error ? ": " : "",
+			r->w.error ? sv_strerror(r->w.error) : "");
+		return -1;
+	}
+	fprintf(stderr, "smartvm: trace %s: %llu exits, digest %016llx\n",
+		r->path, (unsigned long long)r->w.exits,
+		(unsigned long long)digest);
+	return 0;
 }
 
 static int run_main(int argc, char **argv)
 {
 	static struct sv_machine m;	/* large: the load plan lives in it */
+	static struct recording recording;
+	struct recording *rec = NULL;
 	struct run_ctx rc = { 0 };
 	struct sv_machine_params p;
+	const char *config;
+	uint64_t wallclock = host_realtime_ns(), digest = 0;
 	char err[512];
 	int status;
 
+	if (argc == 4 && !strcmp(argv[1], "--record")) {
+		rec = &recording;
+		rec->path = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc != 2 || argv[1][0] == '-') {
 		bool help = argc == 2 && (!strcmp(argv[1], "--help") ||
 					  !strcmp(argv[1], "-h"));
@@ -226,15 +255,16 @@ static int run_main(int argc, char **argv)
 		fputs(run_usage, help ? stdout : stderr);
 		return help ? 0 : STATUS_USAGE;
 	}
-	if (run_prepare(&rc, argv[1])) {
+	config = argv[1];
+	if (run_prepare(&rc, config)) {
 		run_cleanup(&rc);
 		return STATUS_USAGE;
 	}
 	p = (struct sv_machine_params){
 		.cfg = &rc.cfg, .ops = &kvm_backend_ops, .ram = rc.ram,
 		.image = rc.image, .image_len = rc.image_len,
-		.serial_out = rc.serial ? serial_to_file : serial_discard,
-		.serial_ctx = rc.serial, .wallclock_ns = host_realtime_ns(),
+		.serial_out = rc.serial ? cli_serial_to_file : cli_serial_discard,
+		.serial_ctx = rc.serial, .wallclock_ns = wallclock,
 	};
 	/* config and image are checked before KVM is even looked at */
 	if (machine_plan(&m, &p, err, sizeof(err))) {
@@ -247,8 +277,21 @@ static int run_main(int argc, char **argv)
 		run_cleanup(&rc);
 		return STATUS_NO_KVM;
 	}
+	if (rec) {
+		if (record_begin(rec, &rc, wallclock)) {
+			run_cleanup(&rc);
+			return STATUS_USAGE;
+		}
+		p.ops = &sv_record_ops;
+		p.backend_inst = &rec->rec;
+		p.clock = sv_recorder_clock;
+		p.clock_ctx = &rec->rec;
+		p.clock_realtime = true;
+	}
 	if (machine_create(&m, &p, err, sizeof(err))) {
-		fprintf(stderr, "smartvm: %s: %s\n", argv[1], err);
+		fprintf(stderr, "smartvm: %s: %s\n", config, err);
+		if (rec)
+			fclose(rec->f);
 		run_cleanup(&rc);
 		return STATUS_VM_FAILED;
 	}
@@ -259,12 +302,20 @@ static int run_main(int argc, char **argv)
 			fflush(rc.serial);
 		fprintf(stderr, "smartvm: VM '%s' failed: %s\n", m.vm.name,
 			m.vm.stop_reason);
-		vcpu_dump(m.vcpu, sink_stderr, NULL);
+		vcpu_dump(m.vcpu, cli_sink_stderr, NULL);
 		status = STATUS_VM_FAILED;
 	}
 	if (rc.serial)
 		fflush(rc.serial);
+	if (rec)	/* the state as the VM ended, before teardown */
+		digest = sv_vm_state_digest(rec->rec.effects.h,
+					    machine_devices_digest(&m));
 	machine_destroy(&m);
+	if (rec) {
+		record_vm_end(rec, &m.vm, digest);
+		if (record_end(rec, digest) && status != STATUS_VM_FAILED)
+			status = STATUS_USAGE;
+	}
 	run_cleanup(&rc);
 	return status;
 }
@@ -285,11 +336,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return run_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "replay") || !strcmp(argv[1], "trace")) {
-		fprintf(stderr, "smartvm: '%s' is not built yet in this version\n",
-			argv[1]);
-		return STATUS_USAGE;
-	}
+	if (!strcmp(argv[1], "replay"))
+		return replay_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "trace"))
+		return trace_main(argc - 1, argv + 1);
 	fprintf(stderr, "smartvm: unknown command '%s' (see smartvm --help)\n",
 		argv[1]);
 	return STATUS_USAGE;

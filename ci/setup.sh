@@ -15,6 +15,8 @@ packages=(
 	python3 util-linux
 	# the test guests (tests/guests/)
 	nasm
+	# the libFuzzer target of the trace reader (tests/fuzz/)
+	clang libclang-rt-14-dev
 	# the initramfs of the emulated-SVM Linux guest in which the KVM
 	# integration tests run where there is no /dev/kvm (tests/integration/)
 	busybox-static cpio

@@ -15,6 +15,10 @@ import tempfile
 GOOD_FLAT = b"\xb0\x10\xe6\xf4"  # mov al, 0x10; out 0xf4, al
 
 
+REPLAY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                      "replay")
+
+
 def cfg(body):
     return "".join(line.strip() + "\n" for line in body.strip().splitlines())
 
@@ -22,12 +26,27 @@ def cfg(body):
 # name: (args, files {name: bytes|str}, status, stdout regex, stderr regex)
 CASES = {
     "version": (["--version"], {}, 0, r"^smartvm \d+\.\d+\.\d+$", None),
-    "help": (["--help"], {}, 0, r"run CONFIG", None),
+    "help": (["--help"], {}, 0, r"run \[--record FILE\] CONFIG", None),
     "run_help": (["run", "--help"], {}, 0, r"Exit status:", None),
     "no_command": ([], {}, 2, None, r"usage: smartvm"),
     "unknown_command": (["frobnicate"], {}, 2, None,
                         r"unknown command 'frobnicate'"),
-    "run_no_config": (["run"], {}, 2, None, r"usage: smartvm run CONFIG"),
+    "run_no_config": (["run"], {}, 2, None,
+                      r"usage: smartvm run \[--record FILE\] CONFIG"),
+    "replay_help": (["replay", "--help"], {}, 0, r"Exit status: 0 the replay",
+                    None),
+    "replay_no_file": (["replay"], {}, 2, None, r"usage: smartvm replay"),
+    "trace_help": (["trace", "--help"], {}, 0, r"--reason NAME", None),
+    "trace_bad_option": (["trace", "dump", "--vm", "x", "{replay}/rm_hello.svtrace"],
+                         {}, 2, None, r"bad option '--vm x'"),
+    # every selected line is a HLT exit with an index in range
+    "trace_dump_filter": (["trace", "dump", "--reason", "HLT", "--from", "100",
+                           "--to", "140", "{replay}/pit_irq.svtrace"], {}, 0,
+                          r"\A(\s+1[0-4]\d vm0 vcpu0 HLT\s+rip 0x[0-9a-f]+"
+                          r"\s+qualification 0x0\n)+\Z", None),
+    "trace_stats": (["trace", "stats", "{replay}/pit_irq.svtrace"], {}, 0,
+                    r"^total: \d+ exits, \d+ records, \d+ bytes, producer kvm",
+                    None),
     "missing_config": (["run", "{dir}/nope.cfg"], {}, 2, None,
                        r"nope\.cfg: No such file or directory"),
     "unknown_key": (["run", "{dir}/vm.cfg"], {
@@ -85,7 +104,7 @@ def run_case(smartvm, name):
             mode = "wb" if isinstance(data, bytes) else "w"
             with open(os.path.join(d, fname), mode) as f:
                 f.write(data)
-        argv = [smartvm] + [a.format(dir=d) for a in args]
+        argv = [smartvm] + [a.format(dir=d, replay=REPLAY) for a in args]
         p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
                            text=True, timeout=30)
     print("$", " ".join(argv[1:]))
