@@ -1,0 +1,1 @@
+# arch: sources of smartvm.elf owned by that area (target_sources)

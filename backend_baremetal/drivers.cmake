@@ -1,0 +1,1 @@
+# drivers: sources of smartvm.elf owned by that area (target_sources)

@@ -1,0 +1,1 @@
+# driver: sources of sv_osk owned by that area (target_sources)

@@ -1,0 +1,1 @@
+# mm: sources of sv_osk owned by that area (target_sources)

@@ -1,0 +1,1 @@
+# sched: sources of sv_osk owned by that area (target_sources)
