@@ -9,6 +9,7 @@
  * serial sink, the trace file, exit statuses; the machine itself is built
  * by osk/machine.c, the recording by vmm/record.c.
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -166,6 +167,22 @@ struct recording {
 	struct sv_recorder rec;
 };
 
+#define CPUID_1_ECX_VMX		(1u << 5)
+#define CPUID_80000001_ECX_SVM	(1u << 2)
+
+/* What the recording CPU offers, for the trace header (SV_TRACE_CPU_*). */
+static uint64_t host_cpu_features(void)
+{
+	unsigned a, b, c, d;
+	uint64_t f = 0;
+
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & CPUID_1_ECX_VMX))
+		f |= SV_TRACE_CPU_VMX;
+	if (__get_cpuid(0x80000001, &a, &b, &c, &d) && (c & CPUID_80000001_ECX_SVM))
+		f |= SV_TRACE_CPU_SVM;
+	return f;
+}
+
 static void trace_to_file(void *ctx, const void *buf, size_t len)
 {
 	fwrite(buf, 1, len, ctx);
@@ -184,6 +201,7 @@ static int record_begin(struct recording *r, const struct run_ctx *rc,
 		fprintf(stderr, "smartvm: %s: %s\n", r->path, strerror(errno));
 		return -1;
 	}
+	h.cpu_features = host_cpu_features();
 	sv_digest_init(&d);
 	sv_digest_bytes(&d, rc->config_text, rc->config_len);
 	sv_digest_bytes(&d, rc->image, rc->image_len);

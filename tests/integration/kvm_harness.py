@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """KVM integration tests (DESIGN.md section 7, level 3): run every guest of
-the manifest under `smartvm run` through the KVM API, once per test run, and
-judge each guest on its own.
+the manifest under `smartvm run --record` through the KVM API, once per test
+run, and judge each guest on its own, replaying its trace on the host.
 
     kvm_harness.py run   --build-dir DIR [--smartvm P] [--smartvm-static P]
                          [--manifest F] [--results F] [--only NAME]...
-    kvm_harness.py check NAME [--manifest F] [--results F]
+    kvm_harness.py check NAME [--manifest F] [--results F] [--smartvm P]
     kvm_harness.py list  [--manifest F]
 
 `run` (CTest's kvm.run_all, the fixture setup) picks where /dev/kvm comes
@@ -13,7 +13,8 @@ from, runs the guests and writes every guest's outcome to the results file:
   direct  the host's /dev/kvm works: each guest runs under build/smartvm;
   svm     it does not: Debian's kernel is booted once under QEMU TCG with an
           emulated AMD CPU, where kvm_amd gives a real /dev/kvm, and a static
-          smartvm runs every guest in there (svm_init.sh is its /init);
+          smartvm runs every guest in there (svm_init.sh is its /init); the
+          traces and outputs come out through its second serial port;
   none    neither: nothing runs and every guest test reports skipped, with
           the reason.
 The environment variable SV_KVM_MODE=direct|svm forces a mode (it then fails
@@ -24,12 +25,16 @@ SV_SMARTVM_STATIC replace the smartvm binaries, SV_KVM_KERNEL_DIR the kernel
 cache that ci/setup.sh fills.
 
 `check` (CTest's kvm.NAME) reads the results and compares one guest's exit
-status and output with what the manifest expects; it prints both.
+status and output with what the manifest expects; it prints both. Then it
+replays the guest's trace with the host's smartvm (`smartvm replay`), which
+must match the recording and print the same serial output as the run.
 
 Exit status: 0 done/passed, 1 failed, 77 skipped (CTest SKIP_RETURN_CODE).
 """
 import argparse
 import fcntl
+import gzip
+import hashlib
 import json
 import os
 import re
@@ -40,6 +45,7 @@ import struct
 import subprocess
 import sys
 import time
+import zlib
 
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -57,6 +63,8 @@ KVM_API_VERSION = 12
 DEFAULT_TIMEOUT = 10.0		# seconds per guest, direct mode
 SVM_SLOWDOWN = 4.0		# guest timeouts scale by this inside the SVM guest
 SVM_BOOT_ALLOWANCE = 90.0	# boot and module loading (measured ~6 s idle)
+SVM_SHIP_ALLOWANCE = 60.0	# the files out through ttyS1 (init waits 30 s
+				# at most; measured ~1 s for 2 MB)
 
 DEBUG_EXIT_NAMES = {0x10: "pass", 0x11: "fail"}
 # smartvm's own even statuses (smartvm run --help)
@@ -83,6 +91,7 @@ class Guest:
         self.reject = []
         self.stderr_expect = []
         self.stderr_reject = []
+        self.record = True		# run with --record, replay in check
 
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -138,6 +147,11 @@ def parse_manifest(path, build_dir):
             if not 0 < current.timeout <= 600:
                 raise ManifestError("%s: timeout '%s' is not 0-600 seconds"
                                     % (where, value))
+        elif key == "record":
+            if value not in ("yes", "no"):
+                raise ManifestError("%s: record '%s' is not 'yes' or 'no'"
+                                    % (where, value))
+            current.record = value == "yes"
         elif key in LIST_KEYS:
             try:
                 rx = re.compile(value)
@@ -147,7 +161,7 @@ def parse_manifest(path, build_dir):
             getattr(current, key).append((value, rx))
         else:
             raise ManifestError("%s: unknown key '%s' (config, status, "
-                                "timeout, %s)" % (where, key,
+                                "timeout, record, %s)" % (where, key,
                                                   ", ".join(LIST_KEYS)))
     for g in guests:
         if g.config is None or g.status is None:
@@ -162,13 +176,21 @@ def config_paths(config):
     """The image file and the serial output file (None for stdio/none)
     that a VM configuration names, resolved as smartvm resolves them:
     relative to the configuration's directory. Unreadable: (None, None)."""
+    image, serial, _ = config_serial(config)
+    return image, serial
+
+
+def config_serial(config):
+    """config_paths, plus where COM1 goes: "stdio" (the default), "file"
+    or "none"; None when the configuration cannot be read."""
     try:
         with open(config, encoding="utf-8", errors="replace") as f:
             text = f.read()
     except OSError:
-        return None, None
+        return None, None, None
     base = os.path.dirname(config)
     image = serial = None
+    kind = "stdio"
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
@@ -177,9 +199,11 @@ def config_paths(config):
         value = re.split(r"(?:^|\s)#", value, maxsplit=1)[0].strip()
         if key == "image" and value:
             image = os.path.join(base, value)
-        elif key == "serial" and value.startswith("file:"):
-            serial = os.path.join(base, value[len("file:"):].strip())
-    return image, serial
+        elif key == "serial":
+            kind = value.split(":", 1)[0]
+            if value.startswith("file:"):
+                serial = os.path.join(base, value[len("file:"):].strip())
+    return image, serial, kind
 
 
 # ---- choosing the mode ----------------------------------------------------
@@ -288,7 +312,8 @@ def read_text(path):
 
 
 def run_direct(guests, smartvm, work):
-    """Each guest under the host's smartvm, one after the other."""
+    """Each guest under the host's smartvm, one after the other, recording
+    its trace to work/NAME.svtrace (unless `record = no`)."""
     results = {}
     os.makedirs(work, exist_ok=True)
     for g in guests:
@@ -300,7 +325,9 @@ def run_direct(guests, smartvm, work):
                 pass
         out_path = os.path.join(work, g.name + ".stdout")
         err_path = os.path.join(work, g.name + ".stderr")
-        cmd = [smartvm, "run", g.config]
+        trace = os.path.join(work, g.name + ".svtrace")
+        cmd = [smartvm, "run"] + (["--record", trace] if g.record else []) \
+            + [g.config]
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             start = time.monotonic()
             p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
@@ -317,9 +344,17 @@ def run_direct(guests, smartvm, work):
              "seconds": round(seconds, 3),
              "timeout": g.timeout, "timed_out": timed_out,
              "status": rc if rc >= 0 else None, "signal": max(0, -rc),
-             "stdout": read_text(out_path), "stderr": read_text(err_path)}
+             "stdout": read_text(out_path), "stderr": read_text(err_path),
+             "stdout_path": out_path}
         if serial:
             r["serial_file"] = read_text(serial)
+            if os.path.isfile(serial):
+                r["serial_path"] = os.path.join(work, g.name + ".serial")
+                shutil.copyfile(serial, r["serial_path"])
+        if g.record:
+            r["trace"] = trace
+            if not os.path.isfile(trace):
+                r["trace_error"] = "smartvm run --record wrote no %s" % trace
         results[g.name] = r
     return results, {}
 
@@ -333,6 +368,11 @@ def copy_mirrored(src, root):
     dst = os.path.join(root, src.lstrip("/"))
     os.makedirs(os.path.dirname(dst), exist_ok=True)
     shutil.copy2(src, dst)
+
+
+def svm_trace_path(g):
+    """Where a guest's trace is recorded inside the SVM guest (its tmpfs)."""
+    return "/tmp/%s.svtrace" % g.name
 
 
 def build_initramfs(guests, smartvm_static, tools, work, nonce):
@@ -362,9 +402,10 @@ def build_initramfs(guests, smartvm_static, tools, work, nonce):
             if serial:
                 os.makedirs(os.path.join(root, os.path.dirname(serial)
                                          .lstrip("/")), exist_ok=True)
-            f.write("run_test %s %d %s %s\n" % (
+            f.write("run_test %s %d %s %s %s\n" % (
                 g.name, max(1, round(g.timeout * SVM_SLOWDOWN)),
-                shlex.quote(g.config), shlex.quote(serial or "-")))
+                shlex.quote(g.config), shlex.quote(serial or "-"),
+                svm_trace_path(g) if g.record else "-"))
     initrd = os.path.join(work, "initrd.cpio")
     names = subprocess.run(["find", "."], cwd=root, check=True,
                            stdout=subprocess.PIPE).stdout
@@ -380,7 +421,8 @@ class Console:
 
     def __init__(self, text, nonce):
         self.results = {}
-        self.events = {}	# BOOTED, READY, DONE: their uptime
+        self.events = {}	# BOOTED, READY, SHIP, SHIPPED, DONE: uptime
+        self.shipped = {}	# SHIPPED's fields: files, tx (bytes sent)
         self.errors = []
         self.klog = []
         prefix = "@@SV:%s:" % nonce
@@ -392,10 +434,13 @@ class Console:
                     current[section].append(line)
                 continue
             word, _, rest = line[len(prefix):].partition(" ")
-            if word in ("BOOTED", "READY", "DONE"):
+            if word in ("BOOTED", "READY", "SHIP", "SHIPPED", "DONE"):
                 m = re.search(r"uptime=([0-9.]+)", rest)
                 self.events[word] = float(m.group(1)) if m else None
-                if word == "DONE":
+                if word == "SHIPPED":
+                    self.shipped = dict(kv.split("=", 1) for kv in
+                                        rest.split() if "=" in kv)
+                if word in ("SHIP", "DONE"):
                     current = section = None
             elif word == "ERROR":
                 self.errors.append(rest)
@@ -419,6 +464,94 @@ class Console:
             self.results[current["name"]] = current
 
 
+def split_stream(path, nonce, out_dir):
+    """Split the capture of the SVM guest's ttyS1 (svm_init.sh's ship):
+    frames "@@SVFILE:<nonce>:NAME:SIZE:MD5:ENCODING\\n" + SIZE bytes (the
+    file raw, or gzipped), then "@@SVFILE:<nonce>:END:N:-:-\\n". Each file
+    that arrives whole, its MD5 that of the guest's file, is written to
+    out_dir/NAME; one that arrives altered goes to out_dir/NAME.bad.
+    Returns (received: NAME -> path, problems: NAME -> why it did not
+    arrive, general: [what is wrong with the stream], bytes of noise before
+    the first frame, bytes of the files as the guest had them)."""
+    received, problems, general = {}, {}, []
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        return received, problems, ["no capture of ttyS1: %s: %s"
+                                    % (path, e.strerror)], 0, 0
+    prefix = b"@@SVFILE:" + nonce.encode() + b":"
+    pos = noise = data.find(prefix)
+    if pos < 0:
+        return received, problems, ["the capture of ttyS1 (%s, %d bytes) "
+                                    "holds no frame" % (path, len(data))], \
+            0, 0
+    count = total = 0
+    while True:
+        if not data.startswith(prefix, pos):
+            general.append("%s: byte %d: no frame header where one must "
+                           "start (%r)" % (path, pos, data[pos:pos + 24])
+                           if pos < len(data) else
+                           "%s: the stream ends at byte %d without its END "
+                           "frame" % (path, pos))
+            break
+        nl = data.find(b"\n", pos, pos + 256)
+        fields = data[pos + len(prefix):nl].decode("ascii", "replace") \
+            .split(":") if nl >= 0 else []
+        if nl > 0 and data[nl - 1:nl] == b"\r":
+            general.append("%s: byte %d: the frame header ends in CR LF: "
+                           "ttyS1 was not in raw mode (its output "
+                           "processing turns LF into CR LF)" % (path, pos))
+            break
+        if len(fields) != 4 or not fields[1].isdigit():
+            general.append("%s: byte %d: a frame header cut short or "
+                           "garbled (%r)" % (path, pos, data[pos:pos + 80]))
+            break
+        name, size, md5, enc = fields[0], int(fields[1]), fields[2], fields[3]
+        if name == "END":
+            if size != count:
+                general.append("%s: END says %d files, %d came"
+                               % (path, size, count))
+            if nl + 1 != len(data):
+                general.append("%s: %d bytes after END" % (
+                    path, len(data) - nl - 1))
+            break
+        if not NAME_RE.match(name) or enc not in ("raw", "gzip"):
+            general.append("%s: byte %d: bad frame header %r" % (
+                path, pos, data[pos:nl]))
+            break
+        start = nl + 1
+        payload = data[start:start + size]
+        count += 1
+        if len(payload) < size:
+            problems[name] = "was cut short in transit: %d of its %d bytes " \
+                "arrived (%s, frame at byte %d)" % (len(payload), size,
+                                                     path, pos)
+            general.append("%s: the stream ends inside %s" % (path, name))
+            break
+        pos = start + size
+        where = "%s, bytes %d..%d" % (path, start, start + size - 1)
+        if enc == "gzip":
+            try:
+                payload = gzip.decompress(payload)
+            except (OSError, EOFError, zlib.error) as e:
+                problems[name] = "was altered in transit: its %d gzipped " \
+                    "bytes do not decompress (%s: %s)" % (size, where, e)
+                continue
+        total += len(payload)
+        if hashlib.md5(payload).hexdigest() != md5:
+            problems[name] = "was altered in transit: %d bytes arrived, MD5 " \
+                "%s, the SVM guest's file has %s (%s%s; kept as %s.bad)" % (
+                    len(payload), hashlib.md5(payload).hexdigest(), md5,
+                    where, ", gunzipped" if enc == "gzip" else "", name)
+            name += ".bad"
+        else:
+            received[name] = os.path.join(out_dir, name)
+        with open(os.path.join(out_dir, name), "wb") as f:
+            f.write(payload)
+    return received, problems, general, noise, total
+
+
 def run_svm(guests, smartvm_static, tools, work):
     """Every guest inside one emulated-SVM Linux guest."""
     os.makedirs(work, exist_ok=True)
@@ -428,14 +561,17 @@ def run_svm(guests, smartvm_static, tools, work):
     build_seconds = time.monotonic() - t0
     kernel = os.path.join(tools["kernel_dir"], "vmlinuz")
     console_path = os.path.join(work, "console.log")
+    # ttyS1: the exact bytes of the traces and outputs (split_stream)
+    stream_path = os.path.join(work, "ttyS1.bin")
     cmd = [tools["qemu"], "-accel", "tcg", "-cpu", "qemu64,+svm",
            "-m", "1024", "-kernel", kernel, "-initrd", initrd,
            # panic=-1 with -no-reboot: a kernel panic ends QEMU at once
            "-append", "console=ttyS0 quiet panic=-1",
-           "-display", "none", "-serial", "stdio", "-nic", "none",
+           "-display", "none", "-serial", "stdio",
+           "-serial", "file:" + stream_path, "-nic", "none",
            "-no-reboot"]
-    budget = SVM_BOOT_ALLOWANCE + sum(g.timeout * SVM_SLOWDOWN + 1
-                                      for g in guests)
+    budget = SVM_BOOT_ALLOWANCE + SVM_SHIP_ALLOWANCE + \
+        sum(g.timeout * SVM_SLOWDOWN + 1 for g in guests)
     problem = ""
     t1 = time.monotonic()
     with open(console_path, "wb") as out:
@@ -457,6 +593,26 @@ def run_svm(guests, smartvm_static, tools, work):
         problem = "the SVM guest stopped before it finished (kernel panic?)"
     if problem:
         problem += " (console log: %s)" % console_path
+    received, lost, stream_problems, noise, unpacked = split_stream(
+        stream_path, nonce, work)
+    if "SHIPPED" not in console.events:
+        stream_problems.insert(0, "the SVM guest did not finish sending "
+                               "its files through ttyS1")
+    tx = console.shipped.get("tx", "")
+    if tx.isdigit() and os.path.isfile(stream_path) and \
+            int(tx) != os.path.getsize(stream_path):
+        stream_problems.append("the SVM guest's ttyS1 sent %s bytes, the "
+                               "capture %s has %d" % (
+                                   tx, stream_path,
+                                   os.path.getsize(stream_path)))
+
+    def arrived(name):
+        """(path, "") of a file shipped through ttyS1, or (None, why not)"""
+        if name in received:
+            return received[name], ""
+        return None, lost.get(name) or "did not arrive through ttyS1: " \
+            + ("; ".join(stream_problems) or "the SVM guest did not send "
+               "it") + " (ttyS1 capture: %s)" % stream_path
 
     results = {}
     for g in guests:
@@ -473,8 +629,9 @@ def run_svm(guests, smartvm_static, tools, work):
         signal = int(end.get("signal", "0") or 0)
         seconds = float(end.get("seconds", "0") or 0)
         timeout = max(1, round(g.timeout * SVM_SLOWDOWN))
-        r = {"command": "smartvm run " + shlex.quote(g.config) +
-             " (in the SVM guest)",
+        r = {"command": "smartvm run " + ("--record %s " % svm_trace_path(g)
+                                          if g.record else "") +
+             shlex.quote(g.config) + " (in the SVM guest)",
              "seconds": seconds, "timeout": timeout,
              # SIGKILL is what timeout(1) sends
              "timed_out": signal == 9 and seconds >= timeout - 0.5,
@@ -486,6 +643,20 @@ def run_svm(guests, smartvm_static, tools, work):
                                                   else "")}
         if c["SERIAL"] is not None:
             r["serial_file"] = "\n".join(c["SERIAL"]) + "\n"
+        # The exact bytes, where ttyS1 carried them (the console's copy
+        # went through the tty's line discipline and the markers' lines).
+        path, _ = arrived(g.name + ".stdout")
+        if path:
+            r["stdout"], r["stdout_path"] = read_text(path), path
+        path, _ = arrived(g.name + ".serial")
+        if path:
+            r["serial_file"], r["serial_path"] = read_text(path), path
+        if g.record:
+            r["trace"] = os.path.join(work, g.name + ".svtrace")
+            path, why = arrived(g.name + ".svtrace")
+            if not path:
+                r["trace_error"] = "the trace recorded in the SVM guest " \
+                    "(%s) %s" % (svm_trace_path(g), why)
         results[g.name] = r
     ev = console.events
     svm = {"console": console_path, "problem": problem,
@@ -494,7 +665,19 @@ def run_svm(guests, smartvm_static, tools, work):
            "budget_seconds": budget,
            "uptime_at_init": ev.get("BOOTED"),
            "uptime_kvm_ready": ev.get("READY"),
+           "uptime_ship": ev.get("SHIP"),
+           "uptime_shipped": ev.get("SHIPPED"),
            "uptime_done": ev.get("DONE"),
+           "stream": stream_path,
+           "stream_bytes": os.path.getsize(stream_path)
+           if os.path.isfile(stream_path) else None,
+           "stream_noise_bytes": noise,
+           "stream_files": len(received),
+           "stream_files_bytes": unpacked,
+           "stream_problems": stream_problems + sorted(
+               "%s: %s" % kv for kv in lost.items()),
+           "uart_tx_bytes": int(console.shipped["tx"])
+           if console.shipped.get("tx", "").isdigit() else None,
            "kernel": read_text(os.path.join(tools["kernel_dir"],
                                             "release")).strip(),
            "kernel_warnings": [l for l in console.klog if l]}
@@ -596,6 +779,16 @@ def cmd_run(args):
                   svm["kernel"], at("uptime_at_init"),
                   at("uptime_kvm_ready"), at("uptime_done"),
                   svm["qemu_seconds"], svm["initramfs_seconds"]))
+        ship = svm["uptime_ship"]
+        shipped = svm["uptime_shipped"]
+        print("kvm: SVM guest: %d files (traces, outputs) of %d bytes, "
+              "%s bytes through ttyS1 (traces gzipped)%s" % (
+                  svm["stream_files"], svm["stream_files_bytes"],
+                  svm["stream_bytes"],
+                  " in %.2f s" % (shipped - ship)
+                  if ship is not None and shipped is not None else ""))
+        for p in svm["stream_problems"]:
+            print("kvm: ttyS1: " + p)
         if svm["problem"]:
             print("kvm: PROBLEM: " + svm["problem"])
             tail = read_text(svm["console"]).replace("\r", "")
@@ -655,6 +848,116 @@ def print_block(title, text):
         print("(empty)")
 
 
+REPLAY_TIMEOUT = 30		# seconds; replays take milliseconds
+REPLAY_MATCHES = re.compile(rb"replay: ([0-9]+) exits, digest ([0-9a-f]{16}): "
+                            rb"matches the recording\n\Z")
+# what `smartvm run --record` says on stderr once the trace is written
+RECORDED = re.compile(r"^smartvm: trace .*: ([0-9]+) exits, digest "
+                      r"([0-9a-f]{16})\n", re.M)
+
+
+def split_recorded(stderr):
+    """(stderr without run --record's closing line, (exits, digest) from
+    that line or None): the line is the recording's, not the guest's, and
+    the manifest's stderr regexes judge the rest."""
+    m = RECORDED.search(stderr)
+    if not m:
+        return stderr, None
+    return stderr[:m.start()] + stderr[m.end():], (m.group(1), m.group(2))
+
+
+def expected_serial(g, r):
+    """(the bytes of COM1 output that replay must print, what they are),
+    or (None, why nothing is compared): the run's stdout for serial =
+    stdio, its serial file for serial = file:, nothing for none."""
+    _, _, kind = config_serial(g.config)
+    if kind == "none":
+        return None, "serial = none: the run printed no serial output"
+    if kind == "file":
+        if r.get("serial_path") and os.path.isfile(r["serial_path"]):
+            with open(r["serial_path"], "rb") as f:
+                return f.read(), "the run's serial file"
+        return r.get("serial_file", "").encode(), \
+            "the run's serial file (as text)"
+    if r.get("stdout_path") and os.path.isfile(r["stdout_path"]):
+        with open(r["stdout_path"], "rb") as f:
+            return f.read(), "the run's stdout"
+    # only the SVM console's copy: line endings as the console gave them
+    return r["stdout"].encode(), "the run's stdout (the console's copy)"
+
+
+def check_replay(g, r, smartvm, recorded):
+    """Replay the guest's trace with the host's smartvm: it must exit 0
+    with "matches the recording" after the guest's serial output, that
+    output identical to the run's, and the exits and digest those the
+    recording run printed (recorded). Returns the problems."""
+    if not g.record:
+        print("replay:   none (record = no, %s)" % g.where)
+        return []
+    trace = r.get("trace")
+    if r.get("trace_error"):
+        return ["no trace to replay: " + r["trace_error"]]
+    if not trace or not os.path.isfile(trace):
+        return ["no trace to replay: %s does not exist" % trace]
+    if not os.access(smartvm, os.X_OK):
+        return ["cannot replay %s: %s is not built" % (trace, smartvm)]
+    cmd = [smartvm, "replay", trace]
+    text = " ".join(shlex.quote(c) for c in cmd)
+    print("replay:   %s (%d bytes)" % (text, os.path.getsize(trace)))
+    start = time.monotonic()
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=REPLAY_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return ["%s did not finish within %d s" % (text, REPLAY_TIMEOUT)]
+    seconds = time.monotonic() - start
+    out, err = p.stdout, p.stderr.decode("utf-8", "replace")
+    m = REPLAY_MATCHES.search(out)
+    if p.returncode == 0 and m:
+        print("          exit 0 in %.3f s: %s" % (
+            seconds, m.group(0).decode().strip()))
+        problems = []
+        replayed = (m.group(1).decode(), m.group(2).decode())
+        if recorded and recorded != replayed:
+            problems.append("the replay ends with %s exits, digest %s; the "
+                            "recording run said %s exits, digest %s"
+                            % (replayed + recorded))
+        want, what = expected_serial(g, r)
+        got = out[:m.start()]
+        if want is None:
+            print("          serial output not compared: " + what)
+            return problems
+        if got == want:
+            print("          its serial output (%d bytes) is identical to "
+                  "%s" % (len(got), what))
+            return problems
+        print_block("serial output of the replay", got.decode(
+            "utf-8", "replace"))
+        at = next((i for i in range(min(len(got), len(want)))
+                   if got[i] != want[i]), min(len(got), len(want)))
+        return problems + [
+            "the replay's serial output (%d bytes) differs from %s (%d "
+            "bytes) from byte %d on: %r, the run had %r" % (
+                len(got), what, len(want), at, got[at:at + 24],
+                want[at:at + 24])]
+    print_block("replay stdout (serial output, then its report)",
+                out.decode("utf-8", "replace"))
+    print_block("replay stderr", err)
+    last = (err.strip().splitlines() or [""])[-1]
+    if p.returncode == 3:
+        return ["the trace is corrupt (smartvm replay exit 3): " + last]
+    if p.returncode == 1:
+        return ["the replay diverged from the recording (smartvm replay "
+                "exit 1); its report is the end of its stdout above"]
+    if p.returncode == 0:
+        return ["smartvm replay exited 0 without the final line \"replay: "
+                "N exits, digest D: matches the recording\""]
+    if p.returncode < 0:
+        return ["smartvm replay was killed by signal %d" % -p.returncode]
+    return ["smartvm replay exited %d: %s" % (p.returncode, last)]
+
+
 def cmd_check(args):
     try:
         with open(args.results, encoding="utf-8") as f:
@@ -698,7 +1001,11 @@ def cmd_check(args):
     print("command:  %s" % r["command"])
     print("got:      %s in %.3f s" % (describe_status(r), r["seconds"]))
     print_block("stdout (guest serial output)", r["stdout"])
-    print_block("stderr", r["stderr"])
+    stderr, recorded = split_recorded(r["stderr"])
+    print_block("stderr", stderr)
+    if recorded:
+        print("recorded: %s exits, digest %s (smartvm run --record's last "
+              "line on stderr)" % recorded)
     serial = r["stdout"]
     if "serial_file" in r:
         print_block("serial output file", r["serial_file"])
@@ -716,10 +1023,13 @@ def cmd_check(args):
         problems.append("exit %s, expected %s" % (
             describe_status(r), describe_status({"status": g.status})))
     problems += match_lines(serial, g.expect, g.reject, "the serial output")
-    problems += match_lines(r["stderr"], g.stderr_expect, g.stderr_reject,
+    problems += match_lines(stderr, g.stderr_expect, g.stderr_reject,
                             "stderr")
     if not os.path.isfile(g.config):
         problems.append("%s does not exist: is its guest built?" % g.config)
+    smartvm = os.environ.get("SV_SMARTVM") or args.smartvm or \
+        os.path.join(data["build_dir"], "smartvm")
+    problems += check_replay(g, r, smartvm, recorded)
     if problems:
         for p in problems:
             print("FAILED: " + p)
@@ -747,6 +1057,8 @@ def main():
                    help="run only this guest (repeatable)")
     c = sub.add_parser("check", help="judge one guest from the results")
     c.add_argument("name")
+    c.add_argument("--smartvm", help="the host's smartvm, which replays "
+                   "the trace; default BUILD_DIR/smartvm")
     lst = sub.add_parser("list", help="the guests of the manifest")
     lst.add_argument("--build-dir")
     for p in (r, c, lst):

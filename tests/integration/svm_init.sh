@@ -4,11 +4,15 @@
 # kvm_harness.py boots Debian's kernel under QEMU TCG with an emulated AMD
 # CPU and this script as init, in an initramfs that holds a static busybox,
 # the KVM modules, a static smartvm, the guests at the same absolute paths as
-# on the host, and /sv/tests: one `run_test NAME SECONDS CONFIG SERIAL` line
-# per guest (SERIAL is the guest's serial output file, or - for stdio).
+# on the host, and /sv/tests: one `run_test NAME SECONDS CONFIG SERIAL TRACE`
+# line per guest (SERIAL is the guest's serial output file, or - for stdio;
+# TRACE is where `smartvm run --record` writes its trace, or - for none).
 # Everything this script reports goes to the console (ttyS0) between markers
 # "@@SV:<nonce>:..." that the host parses; the nonce changes every run, so no
-# guest output can forge one. The VM then powers off.
+# guest output can forge one. Once every guest ran, the exact bytes of each
+# trace, stdout and serial file go out through the second serial port
+# (ttyS1, a file on the host), framed as README.md describes. The VM then
+# powers off.
 /bin/busybox --install -s /bin
 export PATH=/bin
 umask 022
@@ -27,7 +31,46 @@ show() {
 	[ "$(tail -c 1 "$1" | wc -l)" -eq 1 ] || echo
 }
 
+# ship FILE...: send each file's bytes through ttyS1, each after a line
+# "@@SVFILE:<nonce>:NAME:SIZE:MD5:ENCODING" (SIZE bytes follow; MD5 is the
+# file's own; ENCODING is raw, or gzip for traces: port_hammer's 1.6 MB
+# shrink 15 times), then "@@SVFILE:<nonce>:END:N:-:-" (N files). The host
+# splits the stream and checks each file's MD5 (README.md).
+ship() {
+	mark SHIP "uptime=$(cut -d' ' -f1 /proc/uptime)"
+	n=0
+	# (A failed redirection of a { } group is not fatal to init; a failed
+	# `exec 3>` would be.)
+	{
+		# Raw: no output processing (-opost: no LF -> CR LF), no echo;
+		# 115200 baud, though QEMU does not throttle a file backend.
+		if ! stty 115200 raw -echo clocal <&1; then
+			mark ERROR "stty on /dev/ttyS1 failed" >/dev/console
+			return
+		fi
+		for f in "$@"; do
+			[ -f "$f" ] || continue
+			sum=$(md5sum "$f")
+			src=$f enc=raw
+			case $f in
+			*.svtrace) gzip -c "$f" >/tmp/ship; src=/tmp/ship enc=gzip ;;
+			esac
+			printf '@@SVFILE:%s:%s:%s:%s:%s\n' "$nonce" "${f##*/}" \
+				"$(wc -c <"$src")" "${sum%% *}" "$enc"
+			cat "$src"
+			n=$((n + 1))
+		done
+		printf '@@SVFILE:%s:END:%s:-:-\n' "$nonce" "$n"
+	} >/dev/ttyS1 || { mark ERROR "cannot open /dev/ttyS1"; return; }
+	# Closing the tty (the group's end) waited until the UART had sent
+	# every byte (closing_wait, 30 s at most); the driver's count of bytes
+	# sent tells the host whether it did.
+	tx=$(sed -n 's/^1: .* tx:\([0-9]*\) .*/\1/p' /proc/tty/driver/serial)
+	mark SHIPPED "files=$n tx=$tx uptime=$(cut -d' ' -f1 /proc/uptime)"
+}
+
 stop() {
+	ship $outputs
 	# Kernel warnings (level 0-4) of the whole run, for diagnosis.
 	mark KLOG
 	dmesg -r | grep '^<[0-4]>'
@@ -36,6 +79,7 @@ stop() {
 	poweroff -f
 }
 
+outputs=
 mark BOOTED "uptime=$(cut -d' ' -f1 /proc/uptime)"
 for m in irqbypass kvm ccp kvm-amd; do	# dependency order; no modules.dep
 	if ! out=$(insmod "/lib/modules/$m.ko" 2>&1); then
@@ -53,30 +97,42 @@ mark READY "uptime=$(cut -d' ' -f1 /proc/uptime)"
 # their output; warnings are shown afterwards (KLOG).
 echo 1 >/proc/sys/kernel/printk
 
-# run_test NAME SECONDS CONFIG SERIAL: one guest, with its output and how it
-# ended. busybox time reports "Command terminated by signal N" (a timeout is
-# SIGKILL) or "Command exited with non-zero status N", then the seconds.
+# run_test NAME SECONDS CONFIG SERIAL TRACE: one guest, with its output and
+# how it ended. busybox time reports "Command terminated by signal N" (a
+# timeout is SIGKILL) or "Command exited with non-zero status N", then the
+# seconds. Its stdout, serial file and trace are kept in /tmp (a tmpfs) as
+# NAME.stdout, NAME.serial and NAME.svtrace, for ship.
 run_test() {
-	[ "$4" = - ] || rm -f "$4"
-	mark BEGIN "$1"
-	time -o /tmp/time -f '%e' timeout -s KILL "$2" \
-		/bin/smartvm run "$3" </dev/null >/tmp/stdout 2>/tmp/stderr
+	name=$1 seconds=$2 config=$3 serial=$4 trace=$5
+	[ "$serial" = - ] || rm -f "$serial"
+	set --
+	if [ "$trace" != - ]; then
+		rm -f "$trace"
+		set -- --record "$trace"
+	fi
+	mark BEGIN "$name"
+	time -o /tmp/time -f '%e' timeout -s KILL "$seconds" \
+		/bin/smartvm run "$@" "$config" \
+		</dev/null >"/tmp/$name.stdout" 2>/tmp/stderr
 	status=$?
 	signal=0
 	if grep -q '^Command terminated by signal' /tmp/time; then
 		signal=$(sed -n 's/^Command terminated by signal \([0-9]*\).*/\1/p' /tmp/time)
 		status=-1
 	fi
-	set -- "$1" "$2" "$3" "$4" $(tail -n 1 /tmp/time)
 	mark STDOUT
-	show /tmp/stdout
+	show "/tmp/$name.stdout"
 	mark STDERR
 	show /tmp/stderr
-	if [ "$4" != - ] && [ -f "$4" ]; then
+	outputs="$outputs /tmp/$name.stdout"
+	if [ "$serial" != - ] && [ -f "$serial" ]; then
 		mark SERIAL
-		show "$4"
+		show "$serial"
+		cp "$serial" "/tmp/$name.serial"
+		outputs="$outputs /tmp/$name.serial"
 	fi
-	mark END "$1 status=$status signal=$signal seconds=$5"
+	[ "$trace" = - ] || outputs="$outputs $trace"
+	mark END "$name status=$status signal=$signal seconds=$(tail -n 1 /tmp/time)"
 }
 
 . /sv/tests
