@@ -868,9 +868,11 @@ def markdown(a, info, mode, args, vmms, loop, null, spin, cg, plan_args,
 
 DOC_HEADER = """# Benchmarks
 
-Produced by `bench/run_benchmarks.py --write` (bench/README.md); do not edit
-by hand: the script rewrites this header and the section of the mode it ran
-in, and keeps the other mode's section.
+Produced by scripts (bench/README.md); do not edit by hand. Each section
+names the command that wrote it: `bench/run_benchmarks.py --write` (this
+header and the exit-cost sections, host and emulated), `bench/replay_bench.py
+--write` (replay), `sched_bench --write` (scheduler fairness) and
+`alloc_bench` (allocators). Each script rewrites only its own section.
 
 What is measured (DESIGN.md section 9), all in one run of the script, on the
 same guest images (`bench/guest.asm`, Multiboot ELF32 kernels entered in
@@ -913,7 +915,8 @@ def write_doc(section, mode):
         old = kh.read_text(DOC)
     except Exception:
         old = ""
-    kinds = ("direct", "svm", "replay")	# replay: bench/replay_bench.py
+    # replay: replay_bench.py; sched, alloc: sched_bench.c, alloc_bench.c
+    kinds = ("direct", "svm", "replay", "sched", "alloc")
     for m in kinds:
         found = re.search(r"<!-- bench:%s begin -->.*?<!-- bench:%s end -->\n"
                           % (m, m), old, re.S)
