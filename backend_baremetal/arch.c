@@ -1,14 +1,22 @@
 /*
- * GDT, TSS and IDT of the bare-metal kernel, and the exception handler.
+ * GDT, TSS and IDT of the bare-metal kernel, and the trap handler every
+ * vector reaches through isr.S: vectors from IRQ_VECTOR_FIRST up go to the
+ * interrupt framework (irq.c), exceptions are handled here.
  *
- * Every exception is a bug of the kernel at this stage (no guest runs yet):
- * the handler prints what the CPU told it and ends the run through
- * kernel_stop(), which halts (or, in a test run, ends it as failed).
+ * Every exception is a bug of the kernel (guests' faults are VM exits, not
+ * exceptions here): the handler prints what the CPU told it, names a
+ * kernel stack overflow when the fault hit a stack's guard page, and ends
+ * the run through kernel_stop(), which halts (or, in a test run, ends it
+ * as failed). The one exception that returns is a fault at
+ * arch_probe_read's load, which makes that call fail instead.
  */
 #include "arch.h"
 
+#include "irq.h"
 #include "kernel.h"
+#include "kstack.h"
 #include "sv/compiler.h"
+#include "sv/errno.h"
 #include "sv/format.h"
 #include "x86.h"
 
@@ -43,19 +51,33 @@ struct desc_ptr {
 #define TSS_AVAILABLE      0x89		/* present, 64-bit TSS (available) */
 #define IST_STACK_SIZE     8192
 
-enum { IST_DF = 1, IST_NMI = 2, IST_MC = 3 };
+/*
+ * Interrupt stack table slots: exceptions that must run on a known-good
+ * stack. #PF is among them so that a kernel stack overflow (a push into
+ * the guard page) is reported by the #PF handler with the faulting RIP,
+ * rather than escalating to a #DF; this is fine while every #PF is fatal,
+ * and #PF must leave the IST if page faults ever become recoverable by
+ * switching tasks.
+ */
+enum { IST_DF = 1, IST_NMI = 2, IST_MC = 3, IST_PF = 4, IST_COUNT = 4 };
 
 #define X86_VEC_NMI 2
 #define X86_VEC_DF  8
+#define X86_VEC_GP  13
 #define X86_VEC_PF  14
 #define X86_VEC_MC  18
 #define NUM_EXCEPTIONS 32
+#define NUM_VECTORS 256
 
-extern const uint64_t isr_stub_table[NUM_EXCEPTIONS];
+_Static_assert(IRQ_VECTOR_FIRST == NUM_EXCEPTIONS, "isr.S stubs follow this");
+
+extern const uint64_t isr_stub_table[NUM_VECTORS];
+extern const char arch_probe_insn[], arch_probe_done[];
 
 static struct tss64 tss;
-static uint8_t ist_stacks[3][IST_STACK_SIZE] SV_ALIGNED(16);
-static struct idt_gate idt[256];
+static uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE] SV_ALIGNED(16);
+static struct idt_gate idt[NUM_VECTORS];
+static unsigned exception_depth;	/* > 1: an exception in the handler */
 
 /* null, kernel code (64-bit), kernel data, TSS (two slots) */
 static uint64_t gdt[5] = {
@@ -110,17 +132,17 @@ static void idt_set(unsigned vec, uint64_t handler, uint8_t ist)
 
 void arch_init(void)
 {
-	tss.ist[IST_DF - 1] = (uint64_t)(uintptr_t)(ist_stacks[0] + IST_STACK_SIZE);
-	tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(ist_stacks[1] + IST_STACK_SIZE);
-	tss.ist[IST_MC - 1] = (uint64_t)(uintptr_t)(ist_stacks[2] + IST_STACK_SIZE);
+	for (unsigned i = 0; i < IST_COUNT; i++)
+		tss.ist[i] = (uint64_t)(uintptr_t)(ist_stacks[i] + IST_STACK_SIZE);
 	tss.iomap_base = sizeof(tss);	/* no I/O permission bitmap */
 	gdt_set_tss();
 	gdt_load();
 
-	for (unsigned v = 0; v < NUM_EXCEPTIONS; v++) {
+	for (unsigned v = 0; v < NUM_VECTORS; v++) {
 		uint8_t ist = v == X86_VEC_DF ? IST_DF :
 			      v == X86_VEC_NMI ? IST_NMI :
-			      v == X86_VEC_MC ? IST_MC : 0;
+			      v == X86_VEC_MC ? IST_MC :
+			      v == X86_VEC_PF ? IST_PF : 0;
 		idt_set(v, isr_stub_table[v], ist);
 	}
 	struct desc_ptr p = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
@@ -148,14 +170,49 @@ const char *arch_exception_name(unsigned vector)
 	return "reserved";
 }
 
-void trap_handler(struct trap_frame *f)
+/* A fault at arch_probe_read's load: make the call return -SV_EFAULT. */
+static bool probe_fixup(struct trap_frame *f)
 {
+	if ((f->vector != X86_VEC_PF && f->vector != X86_VEC_GP) ||
+	    f->rip != (uint64_t)(uintptr_t)arch_probe_insn)
+		return false;
+	f->rip = (uint64_t)(uintptr_t)arch_probe_done;
+	f->rax = (uint64_t)-SV_EFAULT;
+	return true;
+}
+
+/* A #PF or #DF that touched a guard page: say which stack overflowed. */
+static void report_stack_overflow(const struct trap_frame *f, uint64_t cr2)
+{
+	struct kstack ks;
+
+	if (f->vector != X86_VEC_PF && f->vector != X86_VEC_DF)
+		return;
+	if (!kstack_guard_hit(cr2, &ks) && !kstack_guard_hit(f->rsp, &ks))
+		return;
+	sv_printf("  kernel stack overflow: 0x%016lx is in the guard page "
+		  "below the %s stack 0x%016lx-0x%016lx\n", cr2,
+		  ks.slot == KSTACK_SLOT_BOOT ? "boot" : "kernel", ks.bottom,
+		  ks.top);
+}
+
+static SV_NORETURN void exception(struct trap_frame *f)
+{
+	uint64_t cr2 = read_cr2();
+
+	if (++exception_depth > 1) {
+		sv_printf("\nEXCEPTION: vector %lu (%s) while reporting an "
+			  "exception, rip 0x%016lx cr2 0x%016lx\n", f->vector,
+			  arch_exception_name((unsigned)f->vector), f->rip, cr2);
+		kernel_stop(false);
+	}
 	sv_printf("\nEXCEPTION: vector %lu (%s) error 0x%lx\n", f->vector,
 		  arch_exception_name((unsigned)f->vector), f->error);
 	sv_printf("  rip 0x%016lx cs 0x%lx rflags 0x%lx\n", f->rip, f->cs,
 		  f->rflags);
-	sv_printf("  cr2 0x%016lx cr0 0x%lx cr4 0x%lx\n", read_cr2(),
+	sv_printf("  cr2 0x%016lx cr0 0x%lx cr4 0x%lx\n", cr2,
 		  read_cr0(), read_cr4());
+	report_stack_overflow(f, cr2);
 	sv_printf("  rax 0x%016lx rbx 0x%016lx rcx 0x%016lx rdx 0x%016lx\n",
 		  f->rax, f->rbx, f->rcx, f->rdx);
 	sv_printf("  rsi 0x%016lx rdi 0x%016lx rbp 0x%016lx rsp 0x%016lx\n",
@@ -165,4 +222,15 @@ void trap_handler(struct trap_frame *f)
 	sv_printf("  r12 0x%016lx r13 0x%016lx r14 0x%016lx r15 0x%016lx\n",
 		  f->r12, f->r13, f->r14, f->r15);
 	kernel_stop(false);
+}
+
+void trap_handler(struct trap_frame *f)
+{
+	if (f->vector >= IRQ_VECTOR_FIRST) {
+		irq_dispatch(f);
+		return;
+	}
+	if (probe_fixup(f))
+		return;
+	exception(f);
 }

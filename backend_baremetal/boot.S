@@ -6,7 +6,8 @@
  * We build page tables that map the first 4 GiB twice with 2 MiB pages, once
  * at 0 (identity: boot information, MMIO, the switch itself) and once at
  * KERNEL_VMA (where the kernel is linked: -mcmodel=kernel), turn on PAE and
- * long mode, and jump to kmain(magic, info) on the boot stack.
+ * long mode, and jump to kmain(magic, info) on the boot stack. These tables
+ * only last until paging_init() switches to the kernel's own (paging.h).
  */
 #include "asm.h"
 
@@ -174,7 +175,12 @@ boot_pml4:	.skip 4096
 boot_pdpt_low:	.skip 4096
 boot_pdpt_high:	.skip 4096
 boot_pd:	.skip 4 * 4096
+	/* Unmapped by paging_init(): an overflow of the boot stack faults. */
+	.globl boot_stack_guard
+boot_stack_guard:
+	.skip 4096
 	.globl boot_stack_bottom
 boot_stack_bottom:
 	.skip 16384
+	.globl boot_stack_top
 boot_stack_top:

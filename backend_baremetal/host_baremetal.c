@@ -1,7 +1,7 @@
 /*
  * Host services on the bare-metal kernel (sv/host.h).
  *
- * Console: COM1. Time: the calibrated TSC. Pages: a bump allocator over the
+ * Console: COM1. Time: the calibrated TSC (timer.c). Pages: a bump allocator over the
  * largest usable memory region above the kernel image, set up from the
  * multiboot2 map by host_memory_init(); freed pages are not reused until
  * the buddy allocator of the kernel issue takes its place.
@@ -12,6 +12,7 @@
 #include "kernel.h"
 #include "serial.h"
 #include "sv/string.h"
+#include "timer.h"
 #include "tsc.h"
 #include "x86.h"
 
@@ -70,7 +71,7 @@ void host_pages_free(void *va, size_t npages)
 
 uint64_t host_time_ns(void)
 {
-	return tsc_ns();
+	return timer_now_ns();
 }
 
 /*
@@ -83,17 +84,21 @@ uint64_t host_realtime_ns(void)
 }
 
 /*
- * No guest runs on bare metal yet; the VMX backend arms the local APIC
- * timer (or the VMX preemption timer) here.
+ * Nothing to arm: the periodic tick (timer.h, TIMER_HZ) interrupts
+ * whatever runs, a guest included (an external-interrupt exit), at least
+ * every TIMER_PERIOD_NS, so a deadline is met at most one tick late. A
+ * one-shot deadline on the local APIC timer (or the VMX preemption timer)
+ * would make that exact; the tick is enough for the devices' timers.
  */
 void host_timer_arm(uint64_t deadline)
 {
 	(void)deadline;
 }
 
+/* The tick (or any interrupt) ends each hlt: a wait is at most a tick long. */
 void host_wait_until(uint64_t deadline)
 {
-	while (tsc_ns() < deadline)
+	while (timer_now_ns() < deadline)
 		host_idle();
 }
 

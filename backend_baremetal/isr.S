@@ -1,8 +1,12 @@
 /*
- * Exception entry stubs for vectors 0-31. Each pushes a zero where the CPU
- * pushes no error code, then its vector, so every frame has one layout
- * (struct trap_frame in arch.h); the common path saves the general-purpose
- * registers and calls trap_handler(frame).
+ * Interrupt entry stubs for all 256 vectors. Exceptions 0-31: each pushes
+ * a zero where the CPU pushes no error code, then its vector. Vectors
+ * 32-255 (hardware interrupts, irq.h): generated 16-byte stubs that push
+ * a zero and the vector. So every frame has one layout (struct trap_frame
+ * in arch.h); the common path saves the general-purpose registers and
+ * calls trap_handler(frame), which dispatches exceptions and interrupts.
+ *
+ * Also arch_probe_read: a read that may fault, resumed by trap_handler.
  */
 	.text
 
@@ -53,6 +57,21 @@ ISR_ERR   29
 ISR_ERR   30
 ISR_NOERR 31
 
+#define FIRST_IRQ_VECTOR 32
+#define NUM_VECTORS      256
+#define IRQ_STUB_SIZE    16	/* push $0 (2) + push $vec (5) + jmp (5), padded */
+
+	.balign IRQ_STUB_SIZE
+irq_stubs:
+	vector = FIRST_IRQ_VECTOR
+	.rept NUM_VECTORS - FIRST_IRQ_VECTOR
+	.balign IRQ_STUB_SIZE
+	pushq $0
+	pushq $vector
+	jmp isr_common
+	vector = vector + 1
+	.endr
+
 isr_common:
 	pushq %rax
 	pushq %rbx
@@ -90,10 +109,31 @@ isr_common:
 	addq $16, %rsp		/* vector and error code */
 	iretq
 
+/*
+ * int arch_probe_read(const volatile void *p, uint64_t *out): the load at
+ * arch_probe_insn may fault; trap_handler then resumes at arch_probe_done
+ * with RAX set to the error (arch.h).
+ */
+	.globl arch_probe_read, arch_probe_insn, arch_probe_done
+	.type arch_probe_read, @function
+arch_probe_read:
+	xorl %eax, %eax
+arch_probe_insn:
+	movq (%rdi), %rcx
+	movq %rcx, (%rsi)
+arch_probe_done:
+	ret
+	.size arch_probe_read, . - arch_probe_read
+
 	.section .rodata
 	.balign 8
 	.globl isr_stub_table
 isr_stub_table:
 	.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad isr_\vec
+	.endr
+	stub = 0
+	.rept NUM_VECTORS - FIRST_IRQ_VECTOR
+	.quad irq_stubs + stub * IRQ_STUB_SIZE
+	stub = stub + 1
 	.endr

@@ -3,25 +3,41 @@
  * boot stack, with the multiboot2 magic and boot-information address.
  *
  * For now it brings up COM1 and its own descriptor tables, validates and
- * reports the boot information, reports the CPU and its VMX capabilities,
- * and ends the run. Command-line words:
- *   test        this is a test run: print the verdict, end through the
- *               debug-exit port (and any exception fails the run)
+ * reports the boot information, switches to the kernel's own page tables,
+ * reports the CPU and its VMX capabilities, sets up the interrupt
+ * controllers and the tick, enables interrupts, and ends the run.
+ * Command-line words:
+ *   test        this is a test run: run the arch checks (arch_selftest.h),
+ *               print the verdict, end through the debug-exit port (and any
+ *               exception fails the run)
+ *   selftest    a test run that also checks the kernel's services on the
+ *               real machine: drivers (PCI, serial, keyboard, VGA, ATA on an
+ *               attached disk) and tasks with IPC, each reported on COM1
+ *   noapic      leave the local and I/O APICs alone: 8259 pair and PIT
  *   fault=KIND  raise an exception on purpose (de, ud, bp, gp, pf) to check
- *               the exception path
+ *               the exception path, or overflow a guarded kernel stack
+ *               (stack)
  */
 #include <stdint.h>
 
+#include "acpi.h"
 #include "arch.h"
+#include "arch_selftest.h"
 #include "asm.h"
 #include "cpu.h"
+#include "drivers.h"
 #include "host_baremetal.h"
+#include "irq.h"
 #include "kernel.h"
+#include "kselftest.h"
 #include "multiboot2.h"
+#include "paging.h"
 #include "serial.h"
+#include "sv/errno.h"
 #include "sv/format.h"
 #include "sv/string.h"
 #include "sv/vmx.h"
+#include "timer.h"
 #include "tsc.h"
 #include "x86.h"
 
@@ -82,6 +98,26 @@ static const char *yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
+/* End of the highest usable RAM: how far the direct map must reach. */
+static uint64_t ram_end(const struct mb2_info *mi)
+{
+	uint64_t end = 0;
+
+	for (unsigned i = 0; i < mi->mmap_count; i++)
+		if (mi->mmap[i].type == MB2_MEM_AVAILABLE)
+			end = SV_MAX(end, mi->mmap[i].base + mi->mmap[i].length);
+	return end;
+}
+
+static void report_paging(void)
+{
+	sv_printf("paging: kernel tables: direct map 0-%lu GiB with %s pages, "
+		  "page 0 unmapped, kernel image W^X, NX %s, %zu table pages\n",
+		  paging_identity_end() >> 30,
+		  paging_has_1g_pages() ? "1G" : "2M",
+		  yes_no(paging_has_nx()), paging_table_pages());
+}
+
 static void report_cpu(const struct cpu_info *ci)
 {
 	sv_printf("cpu: %s family %u model %u stepping %u%s%s\n", ci->vendor,
@@ -118,10 +154,13 @@ static void raise_fault(const char *kind)
 		/* a non-canonical address */
 		(void)*(volatile uint64_t *)0x8000000000000000ull;
 	} else if (!sv_strcmp(kind, "pf")) {
-		/* unmapped: the boot tables map only 0-4 GiB and the top 2 GiB */
+		/* unmapped: beyond the direct map of the first 4 GiB and RAM */
 		(void)*(volatile uint64_t *)0x000000dead000000ull;
+	} else if (!sv_strcmp(kind, "stack")) {
+		arch_stack_overflow();
 	} else {
-		sv_printf("fault: unknown kind '%s' (de, ud, bp, gp, pf)\n", kind);
+		sv_printf("fault: unknown kind '%s' (de, ud, bp, gp, pf, stack)\n",
+			  kind);
 		kernel_stop(false);
 	}
 	/* int3 is a trap: the handler stops the run, so nothing returns here */
@@ -131,6 +170,8 @@ void kmain(uint32_t magic, uint64_t info_pa)
 {
 	const uint8_t *info = (const uint8_t *)(uintptr_t)info_pa;
 	static struct mb2_info mi;
+	static struct acpi_madt madt;
+	bool have_madt, selftest;
 	struct cpu_info ci;
 	size_t bad_offset;
 	uint64_t khz, reserved_end;
@@ -152,7 +193,8 @@ void kmain(uint32_t magic, uint64_t info_pa)
 			  "byte offset %zu\n", info_pa, bad_offset);
 		kernel_stop(false);
 	}
-	kernel_test_mode = cmdline_has(mi.cmdline, "test");
+	selftest = cmdline_has(mi.cmdline, "selftest");
+	kernel_test_mode = selftest || cmdline_has(mi.cmdline, "test");
 	sv_printf("boot: loader \"%s\", command line \"%s\"\n", mi.bootloader,
 		  mi.cmdline);
 	report_memory(&mi);
@@ -160,11 +202,31 @@ void kmain(uint32_t magic, uint64_t info_pa)
 	if (info_pa + *(const uint32_t *)info > reserved_end)
 		reserved_end = info_pa + *(const uint32_t *)info;
 	host_memory_init(&mi, reserved_end);
+	/* before paging_init: the BIOS data area is in page 0 */
+	err = acpi_read_madt(&madt);
+	have_madt = err == 0;
+	if (err && err != -SV_ENOENT)
+		sv_printf("acpi: MADT unusable: %s\n", sv_strerror(err));
+	paging_init(ram_end(&mi));
+	report_paging();
 
 	cpu_probe(&ci);
 	report_cpu(&ci);
 	khz = tsc_calibrate();
 	sv_printf("tsc: %lu.%03lu MHz\n", khz / 1000, khz % 1000);
+	irq_init(!cmdline_has(mi.cmdline, "noapic"), have_madt ? &madt : NULL);
+	if (timer_init())
+		kernel_stop(false);
+	sti();
+
+	if (kernel_test_mode && arch_selftest())
+		kernel_stop(false);
+
+	drivers_init();
+	if (drivers_irq_attach())
+		sv_printf("drivers: input stays polled\n");
+	if (selftest && (drivers_selftest() || kernel_selftest()))
+		kernel_stop(false);
 
 	if (cmdline_value(mi.cmdline, "fault", fault, sizeof(fault)) >= 0)
 		raise_fault(fault);

@@ -6,6 +6,8 @@
 
 /* Measure the TSC frequency; returns it in kHz (0 if the PIT did not tick). */
 uint64_t tsc_calibrate(void);
+/* The frequency tsc_calibrate() measured, in kHz (0 before). */
+uint64_t tsc_khz_get(void);
 /* Nanoseconds since tsc_calibrate() ran; 0 before. */
 uint64_t tsc_ns(void);
 

@@ -4,10 +4,20 @@
     boot_test.py --emulator qemu|bochs [--cpu MODEL] --kernel smartvm.elf
                  [--cmdline WORDS] [--expect REGEX]... [--reject REGEX]...
                  --verdict pass|fail [--timeout SECONDS]
+                 [--machine q35|pc] [--disk FILE | --disk-size SIZE]
 
 The kernel image is put on a fresh GRUB2 ISO with the given command line
 (ci/mkiso.sh), booted, and its serial output is matched line by line (CR
 stripped) against every --expect regex; no line may match a --reject regex.
+--machine picks QEMU's machine type (q35 by default; pc is the i440FX with
+its PIIX3 IDE controller). --disk attaches a raw disk image as the master
+on the legacy primary IDE channel (ports 0x1f0/0x3f6), where the kernel's
+ATA driver looks; --disk-size attaches a fresh sparse one of SIZE bytes
+(suffix K, M, G or T), created in the run's temporary directory. q35 has
+no legacy IDE channel (its ICH9 controller is AHCI), so there the disk
+hangs off an added PIIX3 IDE function; on pc the CD-ROM then sits on the
+secondary channel, and in Bochs the disk is ata0-master and the CD-ROM
+moves to ata1-master.
 --verdict is how the run must end:
   QEMU:  the isa-debug-exit status, 33 for pass and 35 for fail (anything
          else, such as 0 for a triple fault, is neither);
@@ -33,7 +43,7 @@ megs: 128
 cpu: model={cpu}, ips=50000000, reset_on_triple_fault=0
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
-ata0-master: type=cdrom, path={iso}, status=inserted
+{ata}
 boot: cdrom
 display_library: rfb, options="timeout=0"
 clock: sync=none, time0=local
@@ -53,15 +63,51 @@ def make_iso(kernel, cmdline, tmp):
     return iso
 
 
+def parse_size(text):
+    """'64M' -> 67108864; plain digits are bytes."""
+    m = re.fullmatch(r"([0-9]+)([KMGT]?)", text.strip().upper())
+    if not m:
+        raise argparse.ArgumentTypeError("bad size %r (e.g. 64M, 130G)" % text)
+    return int(m.group(1)) << (10 * " KMGT".index(m.group(2) or " "))
+
+
+def disk_image(args, tmp):
+    """The raw image to attach, or None: --disk as given, or a fresh sparse
+    file of --disk-size bytes."""
+    if args.disk:
+        return os.path.abspath(args.disk)
+    if args.disk_size is None:
+        return None
+    path = os.path.join(tmp, "disk.img")
+    with open(path, "wb") as f:
+        f.truncate(args.disk_size)
+    return path
+
+
+def qemu_disk_args(machine, disk):
+    disk = disk.replace(",", ",,")	# QEMU's escape inside an option value
+    if machine == "pc":
+        # PIIX3 IDE in compatibility mode: index 0 is the primary master
+        return ["-drive", "file=%s,format=raw,if=ide,index=0" % disk]
+    # q35's own disk controller is AHCI: add a PIIX3 IDE function, which
+    # claims the legacy ports, and hang the disk off its primary channel
+    return ["-device", "piix3-ide,id=pide",
+            "-drive", "if=none,id=disk0,format=raw,file=%s" % disk,
+            "-device", "ide-hd,drive=disk0,bus=pide.0"]
+
+
 def run_qemu(iso, args, tmp):
     qemu = shutil.which("qemu-system-x86_64")
     if not qemu:
         print("SKIPPED: qemu-system-x86_64 is not installed (ci/setup.sh)")
         sys.exit(SKIP)
-    cmd = [qemu, "-M", "q35", "-m", "256", "-accel", "tcg",
+    cmd = [qemu, "-M", args.machine, "-m", "256", "-accel", "tcg",
            "-cdrom", iso, "-display", "none", "-serial", "stdio",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
            "-no-reboot"]
+    disk = disk_image(args, tmp)
+    if disk:
+        cmd += qemu_disk_args(args.machine, disk)
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -89,8 +135,14 @@ def run_bochs(iso, args, tmp):
     com1 = os.path.join(tmp, "com1.txt")
     rc = os.path.join(tmp, "bochsrc")
     cmds = os.path.join(tmp, "cmds")
+    disk = disk_image(args, tmp)
+    if disk:
+        ata = ("ata0-master: type=disk, path=%s, mode=flat\n"
+               "ata1-master: type=cdrom, path=%s, status=inserted" % (disk, iso))
+    else:
+        ata = "ata0-master: type=cdrom, path=%s, status=inserted" % iso
     with open(rc, "w") as f:
-        f.write(BOCHSRC.format(cpu=args.cpu, iso=iso, com1=com1,
+        f.write(BOCHSRC.format(cpu=args.cpu, ata=ata, com1=com1,
                                com2=os.path.join(tmp, "com2.bin"),
                                log=os.path.join(tmp, "bochs.log")))
     with open(cmds, "w") as f:
@@ -135,7 +187,16 @@ def main():
     ap.add_argument("--reject", action="append", default=[])
     ap.add_argument("--verdict", choices=["pass", "fail"], required=True)
     ap.add_argument("--timeout", type=int, default=60)
+    ap.add_argument("--machine", choices=["q35", "pc"], default="q35",
+                    help="QEMU machine type")
+    disk = ap.add_mutually_exclusive_group()
+    disk.add_argument("--disk", help="raw image for the primary IDE master")
+    disk.add_argument("--disk-size", type=parse_size,
+                      help="attach a fresh sparse raw image of this size")
     args = ap.parse_args()
+    if args.disk and not os.path.exists(args.disk):
+        print("FAILED: no disk image at %s" % args.disk)
+        return 1
 
     if not os.path.exists(args.kernel):
         print("FAILED: no kernel at %s (build first)" % args.kernel)
