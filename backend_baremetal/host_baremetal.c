@@ -1,72 +1,33 @@
 /*
  * Host services on the bare-metal kernel (sv/host.h).
  *
- * Console: COM1. Time: the calibrated TSC (timer.c). Pages: a bump allocator over the
- * largest usable memory region above the kernel image, set up from the
- * multiboot2 map by host_memory_init(); freed pages are not reused until
- * the buddy allocator of the kernel issue takes its place.
+ * Console: COM1. Time: the calibrated TSC (timer.c). Pages: the kernel's
+ * buddy allocator (kmem_kernel.h), zeroed, at VA == PA in the direct map.
  */
 #include "sv/host.h"
 
-#include "host_baremetal.h"
 #include "kernel.h"
+#include "kmem_kernel.h"
 #include "serial.h"
 #include "sv/string.h"
 #include "timer.h"
 #include "tsc.h"
 #include "x86.h"
 
-#define IDENTITY_LIMIT  (4ull << 30)	/* boot page tables map 0-4 GiB */
-
-static uint64_t pool_next, pool_end;	/* physical */
-
-void host_memory_init(const struct mb2_info *mi, uint64_t reserved_end)
-{
-	for (unsigned i = 0; i < mi->mmap_count; i++) {
-		const struct mb2_mmap_entry *e = &mi->mmap[i];
-		uint64_t start = e->base, end = e->base + e->length;
-
-		if (e->type != MB2_MEM_AVAILABLE || end <= reserved_end)
-			continue;
-		if (start < reserved_end)
-			start = reserved_end;
-		if (end > IDENTITY_LIMIT)
-			end = IDENTITY_LIMIT;
-		start = (start + SV_PAGE_SIZE - 1) & ~(SV_PAGE_SIZE - 1);
-		if (end > start && end - start > pool_end - pool_next) {
-			pool_next = start;
-			pool_end = end & ~(SV_PAGE_SIZE - 1);
-		}
-	}
-}
-
-uint64_t host_memory_free_bytes(void)
-{
-	return pool_end - pool_next;
-}
-
 void *host_pages_alloc(size_t npages, hpa_t *pa)
 {
-	unsigned long flags = host_irq_save();
-	uint64_t bytes = (uint64_t)npages * SV_PAGE_SIZE;
-	void *va = NULL;
+	void *va = kmem_kernel_alloc_pages(npages, pa);
 
-	if (npages && bytes / SV_PAGE_SIZE == npages &&
-	    bytes <= pool_end - pool_next) {
-		if (pa)
-			*pa = hpa(pool_next);
-		va = (void *)(uintptr_t)pool_next;	/* identity-mapped */
-		pool_next += bytes;
-		sv_memset(va, 0, bytes);
-	}
-	host_irq_restore(flags);
+	/* VA == PA: page tables and stacks rely on it (paging.h). */
+	if (va)
+		sv_memset(va, 0, (uint64_t)npages * SV_PAGE_SIZE);
 	return va;
 }
 
+/* A refused free is reported and counted by kmem_kernel_free_pages. */
 void host_pages_free(void *va, size_t npages)
 {
-	(void)va;
-	(void)npages;
+	(void)kmem_kernel_free_pages(va, npages);
 }
 
 uint64_t host_time_ns(void)

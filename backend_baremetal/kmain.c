@@ -3,7 +3,8 @@
  * boot stack, with the multiboot2 magic and boot-information address.
  *
  * For now it brings up COM1 and its own descriptor tables, validates and
- * reports the boot information, switches to the kernel's own page tables,
+ * reports the boot information, builds the buddy allocator from the memory
+ * map, switches to the kernel's own page tables,
  * reports the CPU and its VMX capabilities, sets up the interrupt
  * controllers and the tick, enables interrupts, and ends the run.
  * Command-line words:
@@ -12,7 +13,8 @@
  *               exception fails the run)
  *   selftest    a test run that also checks the kernel's services on the
  *               real machine: drivers (PCI, serial, keyboard, VGA, ATA on an
- *               attached disk) and tasks with IPC, each reported on COM1
+ *               attached disk), the memory allocators, and tasks with IPC,
+ *               each reported on COM1
  *   noapic      leave the local and I/O APICs alone: 8259 pair and PIT
  *   fault=KIND  raise an exception on purpose (de, ud, bp, gp, pf) to check
  *               the exception path, or overflow a guarded kernel stack
@@ -26,9 +28,9 @@
 #include "asm.h"
 #include "cpu.h"
 #include "drivers.h"
-#include "host_baremetal.h"
 #include "irq.h"
 #include "kernel.h"
+#include "kmem_kernel.h"
 #include "kselftest.h"
 #include "multiboot2.h"
 #include "paging.h"
@@ -46,8 +48,6 @@ void kmain(uint32_t magic, uint64_t info_pa);
 #define QEMU_DEBUG_EXIT_PORT 0xf4
 #define BOCHS_SHUTDOWN_PORT  0x8900
 #define MB2_INFO_MAX         (1u << 20)	/* refuse absurd blocks */
-
-extern char _kernel_end[];	/* linked address, see linker.ld */
 
 bool kernel_test_mode;
 
@@ -174,7 +174,7 @@ void kmain(uint32_t magic, uint64_t info_pa)
 	bool have_madt, selftest;
 	struct cpu_info ci;
 	size_t bad_offset;
-	uint64_t khz, reserved_end;
+	uint64_t khz;
 	char fault[8];
 	int err;
 
@@ -198,10 +198,13 @@ void kmain(uint32_t magic, uint64_t info_pa)
 	sv_printf("boot: loader \"%s\", command line \"%s\"\n", mi.bootloader,
 		  mi.cmdline);
 	report_memory(&mi);
-	reserved_end = (uint64_t)(uintptr_t)_kernel_end - KERNEL_VMA;
-	if (info_pa + *(const uint32_t *)info > reserved_end)
-		reserved_end = info_pa + *(const uint32_t *)info;
-	host_memory_init(&mi, reserved_end);
+	/* Before paging_init: its page tables come from the allocator. */
+	err = kmem_kernel_init(&mi, info_pa, *(const uint32_t *)info);
+	if (err) {
+		sv_printf("mem: no buddy allocator from this map: %s\n",
+			  sv_strerror(err));
+		kernel_stop(false);
+	}
 	/* before paging_init: the BIOS data area is in page 0 */
 	err = acpi_read_madt(&madt);
 	have_madt = err == 0;
@@ -209,6 +212,11 @@ void kmain(uint32_t magic, uint64_t info_pa)
 		sv_printf("acpi: MADT unusable: %s\n", sv_strerror(err));
 	paging_init(ram_end(&mi));
 	report_paging();
+	err = kmem_kernel_extend(paging_identity_end());
+	if (err)
+		sv_printf("mem: memory above 4 GiB left out: %s\n",
+			  sv_strerror(err));
+	kmem_kernel_report();
 
 	cpu_probe(&ci);
 	report_cpu(&ci);
@@ -225,7 +233,8 @@ void kmain(uint32_t magic, uint64_t info_pa)
 	drivers_init();
 	if (drivers_irq_attach())
 		sv_printf("drivers: input stays polled\n");
-	if (selftest && (drivers_selftest() || kernel_selftest()))
+	if (selftest && (drivers_selftest() || mm_selftest() ||
+			 kernel_selftest()))
 		kernel_stop(false);
 
 	if (cmdline_value(mi.cmdline, "fault", fault, sizeof(fault)) >= 0)

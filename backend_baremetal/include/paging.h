@@ -49,7 +49,8 @@
 /*
  * Build the kernel's tables (layout above) and switch to them; turn on
  * IA32_EFER.NXE where the CPU has NX. ram_end is the end of the highest
- * usable RAM in the memory map. Needs the page pool (host_memory_init).
+ * usable RAM in the memory map. Needs the page allocator
+ * (kmem_kernel_init).
  * Panics when memory is short: there is no kernel without it.
  */
 void paging_init(uint64_t ram_end);
