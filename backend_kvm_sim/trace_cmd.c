@@ -53,10 +53,13 @@ static void decode(char *buf, size_t n, const struct sv_exit *x)
 		break;
 	}
 	case SV_EXIT_EPT_VIOLATION:
-		snprintf(buf, n, "%s gpa 0x%" PRIx64 " size %u%s",
-			 (x->qualification & SV_EPT_QUAL_WRITE) ? "write" : "read",
-			 x->guest_physical.v, x->access_size,
-			 (x->qualification & SV_EPT_QUAL_WRITE) ? "" : "");
+		if (x->qualification & SV_EPT_QUAL_WRITE)
+			snprintf(buf, n, "write gpa 0x%" PRIx64 " size %u value 0x%"
+				 PRIx64, x->guest_physical.v, x->access_size,
+				 x->io_data);
+		else
+			snprintf(buf, n, "read  gpa 0x%" PRIx64 " size %u",
+				 x->guest_physical.v, x->access_size);
 		break;
 	default:
 		snprintf(buf, n, "qualification 0x%" PRIx64 "%s", x->qualification,
@@ -105,11 +108,14 @@ int trace_main(int argc, char **argv)
 		return help ? 0 : STATUS_USAGE;
 	}
 	dump = !strcmp(argv[1], "dump");
+	/* dump takes OPTION VALUE pairs before FILE; stats takes none */
+	if (argc < 3 || (argc - 3) % 2 != 0 || (!dump && argc != 3)) {
+		fputs(trace_usage, stderr);
+		return STATUS_USAGE;
+	}
 	for (i = 2; i < argc - 1; i += 2) {
 		const char *opt = argv[i], *val = argv[i + 1];
 
-		if (!dump || i + 1 >= argc - 1 + 1)
-			break;
 		if (!strcmp(opt, "--reason"))
 			f.reason = val;
 		else if (!strcmp(opt, "--vm") && parse_num(val, &v))
@@ -125,10 +131,6 @@ int trace_main(int argc, char **argv)
 				opt, val);
 			return STATUS_USAGE;
 		}
-	}
-	if (i != argc - 1) {
-		fputs(trace_usage, stderr);
-		return STATUS_USAGE;
 	}
 	path = argv[argc - 1];
 	buf = cli_read_file(path, TRACE_MAX_BYTES, &len);
