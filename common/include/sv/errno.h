@@ -30,6 +30,8 @@
 	X(SV_EBADF,    9,  "bad descriptor") \
 	X(SV_EAGAIN,   11, "try again") \
 	X(SV_EPIPE,    32, "peer closed") \
+	X(SV_EMFILE,   24, "too many open files") \
+	X(SV_EXDEV,    18, "across file systems") \
 	X(SV_ECORRUPT, 200, "corrupt data") \
 	X(SV_EGUEST,   201, "guest misbehaved") \
 	X(SV_EHW,      202, "hardware refused the operation")
