@@ -6,20 +6,24 @@
  * reports the boot information, builds the buddy allocator from the memory
  * map, switches to the kernel's own page tables,
  * reports the CPU and its VMX capabilities, sets up the interrupt
- * controllers and the tick, enables interrupts, and ends the run.
+ * controllers and the tick, enables interrupts, brings up the drivers and
+ * the file tree (a ramfs root, devfs on /dev, the log file
+ * /var/log/smartvm.log that boot lines from then on are appended to), and
+ * ends the run.
  * Command-line words:
  *   test        this is a test run: run the arch checks (arch_selftest.h),
  *               print the verdict, end through the debug-exit port (and any
  *               exception fails the run)
  *   selftest    a test run that also checks the kernel's services on the
  *               real machine: drivers (PCI, serial, keyboard, VGA, ATA on an
- *               attached disk), the memory allocators, and tasks with IPC,
- *               each reported on COM1
+ *               attached disk), the memory allocators, tasks with IPC and
+ *               the file tree, each reported on COM1
  *   noapic      leave the local and I/O APICs alone: 8259 pair and PIT
  *   fault=KIND  raise an exception on purpose (de, ud, bp, gp, pf) to check
  *               the exception path, or overflow a guarded kernel stack
  *               (stack)
  */
+#include <stdarg.h>
 #include <stdint.h>
 
 #include "acpi.h"
@@ -30,6 +34,7 @@
 #include "drivers.h"
 #include "irq.h"
 #include "kernel.h"
+#include "kfs.h"
 #include "kmem_kernel.h"
 #include "kselftest.h"
 #include "multiboot2.h"
@@ -166,6 +171,46 @@ static void raise_fault(const char *kind)
 	/* int3 is a trap: the handler stops the run, so nothing returns here */
 }
 
+/* A boot line on the console and in the log file (kfs.h). */
+static void SV_PRINTF(1, 2) boot_line(const char *fmt, ...)
+{
+	char line[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	sv_vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	sv_printf("%s\n", line);
+	klog_file(line);
+}
+
+/* The first boot lines, printed before there was a file to log them to. */
+static void log_early_lines(const struct mb2_info *mi)
+{
+	char line[160];
+
+	sv_snprintf(line, sizeof(line), "Smart-VM %s bare-metal kernel",
+		    SV_VERSION_STRING);
+	klog_file(line);
+	sv_snprintf(line, sizeof(line),
+		    "boot: loader \"%s\", command line \"%s\"",
+		    mi->bootloader, mi->cmdline);
+	klog_file(line);
+	sv_snprintf(line, sizeof(line), "mem: %lu MiB usable",
+		    mb2_usable_bytes(mi) >> 20);
+	klog_file(line);
+}
+
+/* The root file system, /dev and the log; no kernel without them. */
+static void fs_init(const struct mb2_info *mi)
+{
+	if (kfs_init())
+		kernel_stop(false);
+	log_early_lines(mi);
+	boot_line("fs: ramfs root, devfs on /dev (%u devices), "
+		  "/etc/vm /vm /var/log", kfs_dev_count());
+}
+
 void kmain(uint32_t magic, uint64_t info_pa)
 {
 	const uint8_t *info = (const uint8_t *)(uintptr_t)info_pa;
@@ -233,13 +278,14 @@ void kmain(uint32_t magic, uint64_t info_pa)
 	drivers_init();
 	if (drivers_irq_attach())
 		sv_printf("drivers: input stays polled\n");
+	fs_init(&mi);
 	if (selftest && (drivers_selftest() || mm_selftest() ||
-			 kernel_selftest()))
+			 kernel_selftest() || fs_selftest()))
 		kernel_stop(false);
 
 	if (cmdline_value(mi.cmdline, "fault", fault, sizeof(fault)) >= 0)
 		raise_fault(fault);
 
-	sv_printf("smartvm: boot complete; nothing to run yet, stopping\n");
+	boot_line("smartvm: boot complete; nothing to run yet, stopping");
 	kernel_stop(true);
 }

@@ -30,5 +30,6 @@ void cli_sink_stderr(void *ctx, const char *buf, size_t len);
 
 int replay_main(int argc, char **argv);
 int trace_main(int argc, char **argv);
+int console_main(int argc, char **argv);
 
 #endif

@@ -48,6 +48,8 @@ static const char usage[] =
 	"  replay FILE     replay a recorded trace: same output, same digest?\n"
 	"  trace dump|stats FILE\n"
 	"                  list a trace's exits, or count them by reason\n"
+	"  console [--disk IMAGE]\n"
+	"                  the command console, over stdin and stdout\n"
 	"Each command takes --help.\n"
 	"\n"
 	"options:\n"
@@ -358,6 +360,8 @@ int main(int argc, char **argv)
 		return replay_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "trace"))
 		return trace_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "console"))
+		return console_main(argc - 1, argv + 1);
 	fprintf(stderr, "smartvm: unknown command '%s' (see smartvm --help)\n",
 		argv[1]);
 	return STATUS_USAGE;

@@ -1,0 +1,371 @@
+/*
+ * The kernel's file tree (kfs.h): the portable ramfs and devfs put
+ * together at boot, the log file, and their checks on the real machine.
+ *
+ * Everything is static: one tree, one descriptor table for the kernel's
+ * own files (the log stays open in it), and a second table for the
+ * self-test so that its files never collide with the kernel's.
+ */
+#include "kfs.h"
+
+#include "kmem_kernel.h"
+#include "sv/devfs.h"
+#include "sv/driver.h"
+#include "sv/errno.h"
+#include "sv/format.h"
+#include "sv/ramfs.h"
+#include "sv/string.h"
+
+#define LOG_PATH	"/var/log/smartvm.log"
+#define P(s)		s, sizeof(s) - 1	/* a literal path */
+
+static struct ramfs root_fs;
+static struct devfs dev_fs;
+static struct sv_vfs vfs;
+static struct sv_fdtable kernel_fds;
+static bool mounted;
+static int log_fd = -1;
+
+static void *kfs_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return kmalloc(size);
+}
+
+static void kfs_free(void *ctx, void *ptr, size_t size)
+{
+	(void)ctx;
+	(void)size;
+	/* a refused free is reported and counted by kfree itself */
+	(void)kfree(ptr);
+}
+
+static const struct sv_fs_alloc kfs_allocator = { kfs_alloc, kfs_free, NULL };
+
+struct sv_vfs *kfs_vfs(void)
+{
+	return mounted ? &vfs : NULL;
+}
+
+static int make_layout(void)
+{
+	static const char *const dirs[] = {
+		"/etc", "/etc/vm", "/vm", "/var", "/var/log", "/dev",
+	};
+	int err;
+
+	for (size_t i = 0; i < SV_ARRAY_SIZE(dirs); i++) {
+		err = vfs_mkdir(&vfs, dirs[i], sv_strlen(dirs[i]));
+		if (err)
+			return err;
+	}
+	err = devfs_init(&dev_fs, &sv_kernel_devices);
+	if (!err)
+		err = vfs_mount(&vfs, P("/dev"), &dev_fs.fs);
+	if (!err)
+		err = vfs_open(&vfs, &kernel_fds, P(LOG_PATH),
+			       SV_O_WRONLY | SV_O_CREAT | SV_O_APPEND, &log_fd);
+	return err;
+}
+
+int kfs_init(void)
+{
+	int err;
+
+	err = ramfs_init(&root_fs, &kfs_allocator);
+	if (err) {
+		sv_printf("fs: no memory for the root file system: %s\n",
+			  sv_strerror(err));
+		return err;
+	}
+	vfs_init(&vfs);
+	vfs_fdtable_init(&kernel_fds);
+	err = vfs_mount(&vfs, P("/"), &root_fs.fs);
+	if (!err)
+		err = make_layout();
+	if (err) {
+		/* the tree is half made: nothing may use it */
+		sv_printf("fs: cannot build the file tree: %s\n",
+			  sv_strerror(err));
+		return err;
+	}
+	mounted = true;
+	return 0;
+}
+
+unsigned kfs_dev_count(void)
+{
+	return mounted ? devfs_count(&dev_fs) : 0;
+}
+
+void klog_file(const char *line)
+{
+	size_t done;
+	int err;
+
+	if (log_fd < 0)
+		return;
+	err = vfs_write(&kernel_fds, log_fd, line, sv_strlen(line), &done);
+	if (!err)
+		err = vfs_write(&kernel_fds, log_fd, "\n", 1, &done);
+	(void)err;	/* a line that does not fit in memory is dropped */
+}
+
+/* ---- the `selftest` checks ---- */
+
+static struct sv_fdtable test_fds;
+
+/* Closing a descriptor the check opened cannot fail; say so if it does. */
+static void test_close(int fd)
+{
+	int err = vfs_close(&test_fds, fd);
+
+	if (err)
+		sv_printf("fs: close of descriptor %d refused: %s\n", fd,
+			  sv_strerror(err));
+}
+
+static int failed(const char *what, int err)
+{
+	sv_printf("fs: %s: FAILED (%s)\n", what, sv_strerror(err));
+	return -1;
+}
+
+static uint8_t pattern_at(size_t i)
+{
+	return (uint8_t)(i * 13 + (i >> 8) + 1);
+}
+
+/* A file spanning three ramfs pages, written, read back and removed. */
+#define RW_BYTES	10000u
+#define RW_CHUNK	512u
+
+static int check_file_roundtrip(void)
+{
+	static uint8_t buf[RW_CHUNK];
+	struct sv_stat st;
+	size_t done;
+	int fd, err;
+
+	err = vfs_open(&vfs, &test_fds, P("/vm/selftest.img"),
+		       SV_O_RDWR | SV_O_CREAT | SV_O_EXCL, &fd);
+	if (err)
+		return failed("create /vm/selftest.img", err);
+	for (size_t off = 0; off < RW_BYTES && !err; off += RW_CHUNK) {
+		size_t n = SV_MIN(RW_CHUNK, RW_BYTES - off);
+
+		for (size_t i = 0; i < n; i++)
+			buf[i] = pattern_at(off + i);
+		err = vfs_write(&test_fds, fd, buf, n, &done);
+	}
+	if (!err)
+		err = vfs_fstat(&test_fds, fd, &st);
+	if (!err && st.size != RW_BYTES)
+		err = -SV_EIO;
+	if (!err) {
+		uint64_t pos;
+
+		err = vfs_seek(&test_fds, fd, 0, SV_SEEK_SET, &pos);
+	}
+	for (size_t off = 0; off < RW_BYTES && !err; off += done) {
+		err = vfs_read(&test_fds, fd, buf, RW_CHUNK, &done);
+		if (!err && done == 0)
+			err = -SV_EIO;	/* ended early */
+		for (size_t i = 0; i < done && !err; i++)
+			if (buf[i] != pattern_at(off + i))
+				err = -SV_ECORRUPT;
+	}
+	test_close(fd);
+	if (err)
+		return failed("ramfs write/read back", err);
+	err = vfs_unlink(&vfs, P("/vm/selftest.img"));
+	if (!err && vfs_stat(&vfs, P("/vm/selftest.img"), &st) != -SV_ENOENT)
+		err = -SV_EEXIST;
+	if (err)
+		return failed("ramfs unlink", err);
+	sv_printf("fs: ramfs: %u bytes written to /vm/selftest.img, read back "
+		  "and removed: ok\n", RW_BYTES);
+	return 0;
+}
+
+/* The registry's name at index i of the combined char+block list. */
+static const char *registered_name(unsigned i)
+{
+	unsigned nchr = chardev_count(&sv_kernel_devices);
+
+	return i < nchr ? chardev_at(&sv_kernel_devices, i)->name
+			: blockdev_at(&sv_kernel_devices, i - nchr)->name;
+}
+
+/* ls /dev: every registered device once, with null and zero. */
+static int check_ls_dev(void)
+{
+	unsigned nreg = chardev_count(&sv_kernel_devices) +
+			blockdev_count(&sv_kernel_devices);
+	unsigned seen[SV_MAX_CHARDEVS + SV_MAX_BLOCKDEVS] = { 0 };
+	unsigned total = 0, builtin = 0;
+	static struct sv_dirent de;
+	int fd, r, err = 0;
+
+	r = vfs_open(&vfs, &test_fds, P("/dev"),
+		     SV_O_RDONLY | SV_O_DIRECTORY, &fd);
+	if (r)
+		return failed("open /dev", r);
+	while ((r = vfs_readdir(&test_fds, fd, &de)) == 1) {
+		total++;
+		if (!sv_strcmp(de.name, "null") || !sv_strcmp(de.name, "zero"))
+			builtin++;
+		for (unsigned i = 0; i < nreg; i++)
+			if (!sv_strcmp(de.name, registered_name(i)))
+				seen[i]++;
+	}
+	test_close(fd);
+	if (r < 0)
+		return failed("readdir /dev", r);
+	for (unsigned i = 0; i < nreg; i++)
+		if (seen[i] != 1)
+			err = -SV_ENOENT;
+	if (!err && (builtin != 2 || total != nreg + 2))
+		err = -SV_EEXIST;
+	if (err)
+		return failed("ls /dev against the device registry", err);
+	sv_printf("fs: ls /dev: %u devices, each registered device once, "
+		  "null and zero: ok\n", total);
+	return 0;
+}
+
+static int check_null_zero(void)
+{
+	uint8_t buf[64];
+	size_t done = 1;
+	int fd, err;
+
+	err = vfs_open(&vfs, &test_fds, P("/dev/zero"), SV_O_RDONLY, &fd);
+	if (err)
+		return failed("open /dev/zero", err);
+	sv_memset(buf, 0xff, sizeof(buf));
+	err = vfs_read(&test_fds, fd, buf, sizeof(buf), &done);
+	test_close(fd);
+	for (size_t i = 0; i < sizeof(buf) && !err; i++)
+		if (buf[i] || done != sizeof(buf))
+			err = -SV_ECORRUPT;
+	if (err)
+		return failed("/dev/zero", err);
+	err = vfs_open(&vfs, &test_fds, P("/dev/null"), SV_O_RDWR, &fd);
+	if (err)
+		return failed("open /dev/null", err);
+	err = vfs_write(&test_fds, fd, buf, sizeof(buf), &done);
+	if (!err && done != sizeof(buf))
+		err = -SV_EIO;
+	if (!err)
+		err = vfs_read(&test_fds, fd, buf, sizeof(buf), &done);
+	if (!err && done != 0)
+		err = -SV_EIO;
+	test_close(fd);
+	if (err)
+		return failed("/dev/null", err);
+	sv_printf("fs: /dev/zero reads zeros, /dev/null swallows writes and "
+		  "reads empty: ok\n");
+	return 0;
+}
+
+/*
+ * Sector 0 of the disk through devfs, and a span across the sectors 0/1
+ * boundary that devfs must assemble from two sectors, against the driver.
+ */
+#define DISK_SPAN_OFF	500u
+#define DISK_SPAN_LEN	24u
+
+static int check_disk(void)
+{
+	static uint8_t direct[1024], via_fs[512];
+	struct sv_blockdev *hda = blockdev_find(&sv_kernel_devices, "hda");
+	struct sv_stat st;
+	size_t done;
+	uint64_t pos;
+	int fd, err;
+
+	if (!hda) {
+		sv_printf("fs: no /dev/hda, disk check skipped\n");
+		return 0;
+	}
+	if (hda->sector_size != 512)
+		return failed("/dev/hda sector size", -SV_ENOTSUP);
+	err = blockdev_read(hda, 0, 2, direct);
+	if (err)
+		return failed("hda sectors 0-1 from the driver", err);
+	err = vfs_stat(&vfs, P("/dev/hda"), &st);
+	if (!err && (st.type != SV_FT_BLK ||
+		     st.size != hda->sector_count * hda->sector_size))
+		err = -SV_EINVAL;
+	if (err)
+		return failed("stat /dev/hda", err);
+	err = vfs_open(&vfs, &test_fds, P("/dev/hda"), SV_O_RDONLY, &fd);
+	if (err)
+		return failed("open /dev/hda", err);
+	err = vfs_read(&test_fds, fd, via_fs, 512, &done);
+	if (!err && (done != 512 || sv_memcmp(via_fs, direct, 512)))
+		err = -SV_ECORRUPT;
+	if (!err)
+		err = vfs_seek(&test_fds, fd, DISK_SPAN_OFF, SV_SEEK_SET, &pos);
+	if (!err)
+		err = vfs_read(&test_fds, fd, via_fs, DISK_SPAN_LEN, &done);
+	if (!err && (done != DISK_SPAN_LEN ||
+		     sv_memcmp(via_fs, direct + DISK_SPAN_OFF, DISK_SPAN_LEN)))
+		err = -SV_ECORRUPT;
+	test_close(fd);
+	if (err)
+		return failed("/dev/hda through devfs", err);
+	sv_printf("fs: /dev/hda: sector 0 and %u bytes across sectors 0-1 read "
+		  "through devfs match the driver: ok\n", DISK_SPAN_LEN);
+	return 0;
+}
+
+static bool contains(const char *hay, const char *needle)
+{
+	size_t n = sv_strlen(needle);
+
+	for (; *hay; hay++)
+		if (!sv_strncmp(hay, needle, n))
+			return true;
+	return false;
+}
+
+/* The log starts with the banner and holds the file tree's boot line. */
+static int check_log(void)
+{
+	static char buf[1024];
+	struct sv_stat st;
+	size_t done;
+	int fd, err;
+
+	err = vfs_open(&vfs, &test_fds, P(LOG_PATH), SV_O_RDONLY, &fd);
+	if (err)
+		return failed("open " LOG_PATH, err);
+	err = vfs_fstat(&test_fds, fd, &st);
+	if (!err)
+		err = vfs_read(&test_fds, fd, buf, sizeof(buf) - 1, &done);
+	test_close(fd);
+	if (!err) {
+		buf[done] = '\0';
+		if (sv_strncmp(buf, "Smart-VM ", 9) ||
+		    !contains(buf, "\nfs: ramfs root, devfs on /dev ("))
+			err = -SV_ENOENT;
+	}
+	if (err)
+		return failed(LOG_PATH " boot lines", err);
+	sv_printf("fs: " LOG_PATH " holds the boot lines (%lu bytes): ok\n",
+		  (unsigned long)st.size);
+	return 0;
+}
+
+int fs_selftest(void)
+{
+	if (!mounted)
+		return failed("file tree", -SV_ENOENT);
+	vfs_fdtable_init(&test_fds);
+	if (check_file_roundtrip() || check_ls_dev() || check_null_zero() ||
+	    check_disk() || check_log())
+		return -1;
+	return 0;
+}
