@@ -6,9 +6,16 @@
  * The same console code as on bare metal, fed from stdin: byte by byte in
  * raw mode when stdin is a terminal (the console does its own echo and
  * editing), or a line at a time from a pipe or file, so a script of
- * commands can be run. Output goes to stdout. The file tree is a ramfs
- * root with the standard layout (/etc/vm, /vm, /var/log) until the on-disk
- * file system is built in; see --disk below.
+ * commands can be run. Output goes to stdout.
+ *
+ * The file tree is a ramfs root with the standard layout (/etc/vm, /vm,
+ * /var/log, /dev), gone when the console leaves; or, with --disk, the svfs
+ * image IMAGE (made by mkfs.svfs) mounted as the root, with the layout's
+ * directories created in it where missing. Nothing is mounted at /dev on
+ * a disk: Linux has no devfs for the console, and the image is left free
+ * of an empty /dev the bare-metal kernel would cover with its devfs.
+ * Leaving commits the image (svfs_sync, then svfs_unmount), so what the
+ * console changed is there for svfs-cp, fsck.svfs or the next session.
  *
  * Leaves on `halt`, at end of input, or on Ctrl-D on an empty line.
  */
@@ -25,7 +32,9 @@
 #include "sv/console.h"
 #include "sv/errno.h"
 #include "sv/ramfs.h"
+#include "sv/svfs.h"
 #include "sv/vfs.h"
+#include "svfs_image.h"
 
 #define KEY_CTRL_D 0x04
 
@@ -33,12 +42,20 @@ static const char console_usage[] =
 	"usage: smartvm console [--disk IMAGE]\n"
 	"\n"
 	"The Smart-VM command console (docs/console.md) on Linux, over a file\n"
-	"tree in memory (/etc/vm, /vm, /var/log). Commands come from stdin: typed\n"
-	"at a terminal (line editing, history with the arrow keys, Ctrl-C drops\n"
-	"the line) or one per line from a pipe. `help` lists them; `halt`,\n"
-	"Ctrl-D on an empty line or the end of input leave.\n"
+	"tree in memory (/etc/vm, /vm, /var/log, /dev) or, with --disk, on an\n"
+	"svfs image. Commands come from stdin: typed at a terminal (line\n"
+	"editing, history with the arrow keys, Ctrl-C drops the line) or one per\n"
+	"line from a pipe. `help` lists them; `halt`, Ctrl-D on an empty line or\n"
+	"the end of input leave.\n"
 	"\n"
-	"  --disk IMAGE  work on a file system image (not available yet)\n";
+	"  --disk IMAGE  work on the svfs image IMAGE (mkfs.svfs makes one),\n"
+	"                mounted at /; /etc/vm, /vm and /var/log are created in\n"
+	"                it if missing, nothing is at /dev. Changes are committed\n"
+	"                to IMAGE when the console leaves.\n"
+	"\n"
+	"Exit status: 0 done; 1 the image could not be committed on leaving;\n"
+	"2 bad arguments, or IMAGE cannot be opened or is not a sound svfs\n"
+	"image (fsck.svfs checks and repairs one).\n";
 
 struct con_host {
 	bool quit;
@@ -67,15 +84,15 @@ static int host_halt(void *ctx)
 	return 0;
 }
 
-/* The standard layout on an empty root. */
-static int make_layout(struct sv_vfs *vfs)
+/* The standard layout, where missing; /dev (the last one) only in memory. */
+static int make_layout(struct sv_vfs *vfs, bool with_dev)
 {
 	static const char *const dirs[] = { "/etc", "/etc/vm", "/vm", "/var",
 					    "/var/log", "/dev" };
-	size_t i;
+	size_t i, n = sizeof(dirs) / sizeof(dirs[0]) - (with_dev ? 0 : 1);
 	int err;
 
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+	for (i = 0; i < n; i++) {
 		err = vfs_mkdir(vfs, dirs[i], strlen(dirs[i]));
 		if (err && err != -SV_EEXIST)
 			return err;
@@ -143,49 +160,118 @@ static void run_lines(struct console *con, struct con_host *h)
 	free(line);
 }
 
+/* The root: the svfs image at disk, or a ramfs when disk is NULL. */
+struct con_root {
+	const char *disk;
+	struct ramfs ram;
+	struct svfs svfs;
+	struct svfs_image img;
+};
+
+static int root_mount(struct con_root *r, struct sv_vfs *vfs,
+		      const struct sv_fs_alloc *alloc)
+{
+	struct sv_fs *fs;
+	int err;
+
+	vfs_init(vfs);
+	if (!r->disk) {
+		err = ramfs_init(&r->ram, alloc);
+		if (err) {
+			fprintf(stderr, "smartvm console: cannot set up the "
+				"file tree: %s\n", sv_strerror(err));
+			return err;
+		}
+		fs = &r->ram.fs;
+	} else {
+		/* svfs_image_open prints its own reason (the host's errno) */
+		if (svfs_image_open(&r->img, r->disk, true))
+			return -SV_EIO;
+		err = svfs_mount(&r->svfs, &r->img.io, &svfs_image_alloc);
+		if (err) {
+			fprintf(stderr, "smartvm console: %s: cannot mount: %s "
+				"(is it an svfs image? fsck.svfs checks it)\n",
+				r->disk, sv_strerror(err));
+			svfs_image_close(&r->img);
+			return err;
+		}
+		fs = &r->svfs.fs;
+	}
+	err = vfs_mount(vfs, "/", 1, fs);
+	if (!err) {
+		err = make_layout(vfs, !r->disk);
+		/* nothing is open yet, so unmounting the root cannot fail */
+		if (err && vfs_unmount(vfs, "/", 1))
+			return err;
+	}
+	if (err) {
+		fprintf(stderr, "smartvm console: cannot set up the file tree: "
+			"%s\n", sv_strerror(err));
+		if (r->disk) {
+			/* commit what was created; the error stands */
+			if (svfs_unmount(&r->svfs))
+				fprintf(stderr, "smartvm console: %s: cannot "
+					"commit the image\n", r->disk);
+			svfs_image_close(&r->img);
+		} else {
+			ramfs_destroy(&r->ram);
+		}
+	}
+	return err;
+}
+
+/* Unmount the root; a disk is committed first. 0, or -SV_EIO when the
+ * image could not be written (said on stderr). */
+static int root_unmount(struct con_root *r, struct sv_vfs *vfs)
+{
+	int err = vfs_unmount(vfs, "/", 1), uerr;
+
+	if (!r->disk) {
+		if (!err)
+			ramfs_destroy(&r->ram);
+		return 0;
+	}
+	if (err) {	/* cannot happen once the console closed its files */
+		fprintf(stderr, "smartvm console: %s: still in use: %s\n",
+			r->disk, sv_strerror(err));
+		return err;
+	}
+	/* svfs_unmount frees the file system even when its commit fails;
+	 * the first error is the one to report */
+	err = svfs_sync(&r->svfs);
+	uerr = svfs_unmount(&r->svfs);
+	if (!err)
+		err = uerr;
+	svfs_image_close(&r->img);
+	if (err)
+		fprintf(stderr, "smartvm console: %s: cannot commit the "
+			"changes: %s\n", r->disk, sv_strerror(err));
+	return err;
+}
+
 int console_main(int argc, char **argv)
 {
 	static struct console con;	/* large: history and buffers */
 	static struct sv_vfs vfs;
-	static struct ramfs root;
+	static struct con_root root;
 	struct sv_fs_alloc alloc = { host_alloc, host_free, NULL };
 	struct con_host h = { .quit = false };
 	struct console_host host = {
 		.write = out_stdout, .ctx = &h, .halt = host_halt,
 	};
-	const char *disk = NULL;
-	int err;
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		fputs(console_usage, stdout);
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "--disk"))
-		disk = argv[2];
+		root.disk = argv[2];
 	else if (argc != 1) {
 		fputs(console_usage, stderr);
 		return STATUS_USAGE;
 	}
-	if (disk) {
-		/*
-		 * --disk IMAGE: mount the on-disk file system from IMAGE at "/"
-		 * here instead of the ramfs root, once fs/ has it (issue 7).
-		 */
-		fprintf(stderr, "smartvm console: --disk %s: the on-disk file "
-			"system is not built in yet\n", disk);
+	if (root_mount(&root, &vfs, &alloc))
 		return STATUS_USAGE;
-	}
-	vfs_init(&vfs);
-	err = ramfs_init(&root, &alloc);
-	if (!err)
-		err = vfs_mount(&vfs, "/", 1, &root.fs);
-	if (!err)
-		err = make_layout(&vfs);
-	if (err) {
-		fprintf(stderr, "smartvm console: cannot set up the file tree: "
-			"%s\n", sv_strerror(err));
-		return STATUS_USAGE;
-	}
 	console_init(&con, &vfs, &host);
 	console_start(&con);
 	if (raw_mode_enter()) {
@@ -196,7 +282,5 @@ int console_main(int argc, char **argv)
 	}
 	fflush(stdout);
 	console_fini(&con);
-	if (vfs_unmount(&vfs, "/", 1) == 0)
-		ramfs_destroy(&root);
-	return 0;
+	return root_unmount(&root, &vfs) ? 1 : 0;
 }
