@@ -5,8 +5,16 @@
  * Everything is static: one tree, one descriptor table for the kernel's
  * own files (the log stays open in it), and a second table for the
  * self-test so that its files never collide with the kernel's.
+ *
+ * The disk: when /dev/hda holds an svfs file system it is mounted at
+ * /disk through an adapter (struct svfs_blkio over the sv_blockdev; fs/
+ * knows nothing of the driver framework) and given the standard layout
+ * under it. kfs_shutdown() commits and unmounts it before the machine
+ * stops or resets.
  */
 #include "kfs.h"
+
+#include <stdarg.h>
 
 #include "kmem_kernel.h"
 #include "sv/devfs.h"
@@ -15,8 +23,13 @@
 #include "sv/format.h"
 #include "sv/ramfs.h"
 #include "sv/string.h"
+#include "sv/svfs.h"
 
 #define LOG_PATH	"/var/log/smartvm.log"
+#define LOG_OLD_PATH	"/var/log/smartvm.log.1"
+#define LOG_ROTATE_SIZE	(64u * 1024)	/* bytes before the log is rotated */
+#define DISK_DEV	"hda"
+#define DISK_MOUNT	"/disk"
 #define P(s)		s, sizeof(s) - 1	/* a literal path */
 
 static struct ramfs root_fs;
@@ -25,6 +38,10 @@ static struct sv_vfs vfs;
 static struct sv_fdtable kernel_fds;
 static bool mounted;
 static int log_fd = -1;
+static uint64_t log_size;	/* bytes in the current log file */
+static struct svfs disk_fs;
+static struct sv_blockdev *disk_dev;
+static bool disk_mounted;
 
 static void *kfs_alloc(void *ctx, size_t size)
 {
@@ -98,17 +115,168 @@ unsigned kfs_dev_count(void)
 	return mounted ? devfs_count(&dev_fs) : 0;
 }
 
+/*
+ * Rotation: once the log passes LOG_ROTATE_SIZE it becomes smartvm.log.1
+ * (replacing the previous one) and a new, empty log is started. On any
+ * failure the old file simply keeps growing.
+ */
+static void log_rotate(void)
+{
+	int fd, err;
+
+	err = vfs_unlink(&vfs, P(LOG_OLD_PATH));
+	if (err && err != -SV_ENOENT)
+		return;
+	err = vfs_rename(&vfs, P(LOG_PATH), P(LOG_OLD_PATH));
+	if (err)
+		return;
+	err = vfs_open(&vfs, &kernel_fds, P(LOG_PATH),
+		       SV_O_WRONLY | SV_O_CREAT | SV_O_APPEND, &fd);
+	if (err)
+		return;	/* the old descriptor still writes to .1 */
+	if (vfs_close(&kernel_fds, log_fd))
+		sv_printf("fs: cannot close the rotated log\n");
+	log_fd = fd;
+	log_size = 0;
+}
+
 void klog_file(const char *line)
 {
-	size_t done;
+	size_t len = sv_strlen(line), done;
 	int err;
 
 	if (log_fd < 0)
 		return;
-	err = vfs_write(&kernel_fds, log_fd, line, sv_strlen(line), &done);
+	if (log_size + len + 1 > LOG_ROTATE_SIZE)
+		log_rotate();
+	err = vfs_write(&kernel_fds, log_fd, line, len, &done);
 	if (!err)
 		err = vfs_write(&kernel_fds, log_fd, "\n", 1, &done);
+	if (!err)
+		log_size += len + 1;
 	(void)err;	/* a line that does not fit in memory is dropped */
+}
+
+/* ---- the disk: svfs on /dev/hda at /disk ---- */
+
+static int hda_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
+{
+	return blockdev_read(ctx, sector, count, buf);
+}
+
+static int hda_write(void *ctx, uint64_t sector, uint32_t count,
+		     const void *buf)
+{
+	return blockdev_write(ctx, sector, count, buf);
+}
+
+static int hda_flush(void *ctx)
+{
+	return blockdev_flush(ctx);
+}
+
+/* A boot line on the console and in the log. */
+static void SV_PRINTF(1, 2) disk_line(const char *fmt, ...)
+{
+	char line[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	sv_vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	sv_printf("%s\n", line);
+	klog_file(line);
+}
+
+/* The standard layout on the disk; what exists already is kept. */
+static int make_disk_layout(void)
+{
+	static const char *const dirs[] = {
+		DISK_MOUNT "/etc", DISK_MOUNT "/etc/vm", DISK_MOUNT "/vm",
+		DISK_MOUNT "/var", DISK_MOUNT "/var/log",
+	};
+	int err;
+
+	for (size_t i = 0; i < SV_ARRAY_SIZE(dirs); i++) {
+		err = vfs_mkdir(&vfs, dirs[i], sv_strlen(dirs[i]));
+		if (err && err != -SV_EEXIST)
+			return err;
+	}
+	return svfs_sync(&disk_fs);
+}
+
+int kfs_mount_disk(void)
+{
+	struct svfs_blkio io;
+	uint64_t free_blocks, total_blocks;
+	int err;
+
+	if (!mounted)
+		return -SV_ENOENT;
+	disk_dev = blockdev_find(&sv_kernel_devices, DISK_DEV);
+	if (!disk_dev) {
+		disk_line("fs: no /dev/hda, no disk mounted");
+		return -SV_ENOENT;
+	}
+	io = (struct svfs_blkio){
+		.read = hda_read, .write = hda_write,
+		.flush = disk_dev->ops->flush ? hda_flush : NULL,
+		.ctx = disk_dev, .sector_size = disk_dev->sector_size,
+		.sector_count = disk_dev->sector_count,
+	};
+	err = svfs_mount(&disk_fs, &io, &kfs_allocator);
+	if (err == -SV_ECORRUPT) {
+		disk_line("fs: /dev/hda has no svfs, not mounted");
+		return err;
+	}
+	if (err) {
+		disk_line("fs: /dev/hda: svfs mount failed: %s",
+			  sv_strerror(err));
+		return err;
+	}
+	err = vfs_mkdir(&vfs, P(DISK_MOUNT));
+	if (!err || err == -SV_EEXIST)
+		err = vfs_mount(&vfs, P(DISK_MOUNT), &disk_fs.fs);
+	if (err) {
+		disk_line("fs: cannot mount svfs at " DISK_MOUNT ": %s",
+			  sv_strerror(err));
+		if (svfs_unmount(&disk_fs))
+			sv_printf("fs: svfs unmount failed\n");
+		return err;
+	}
+	disk_mounted = true;
+	err = make_disk_layout();
+	if (err)
+		disk_line("fs: cannot make the layout on " DISK_MOUNT ": %s",
+			  sv_strerror(err));
+	svfs_statfs(&disk_fs, &free_blocks, &total_blocks);
+	disk_line("fs: svfs on /dev/hda mounted at " DISK_MOUNT
+		  " (%lu MiB free)",
+		  (unsigned long)(free_blocks * SVFS_BLOCK_SIZE >> 20));
+	return 0;
+}
+
+bool kfs_disk_mounted(void)
+{
+	return disk_mounted;
+}
+
+void kfs_shutdown(void)
+{
+	int err;
+
+	if (!disk_mounted)
+		return;
+	err = svfs_sync(&disk_fs);
+	if (err)
+		sv_printf("fs: svfs sync failed: %s\n", sv_strerror(err));
+	/* the VFS lets go only when nothing on the disk is open */
+	if (vfs_unmount(&vfs, P(DISK_MOUNT)))
+		return;
+	disk_mounted = false;
+	err = svfs_unmount(&disk_fs);
+	if (err)
+		sv_printf("fs: svfs unmount failed: %s\n", sv_strerror(err));
 }
 
 /* ---- the `selftest` checks ---- */

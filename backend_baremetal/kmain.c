@@ -8,8 +8,9 @@
  * reports the CPU and its VMX capabilities, sets up the interrupt
  * controllers and the tick, enables interrupts, brings up the drivers and
  * the file tree (a ramfs root, devfs on /dev, the log file
- * /var/log/smartvm.log that boot lines from then on are appended to), and
- * ends the run.
+ * /var/log/smartvm.log that boot lines from then on are appended to, and
+ * svfs from /dev/hda at /disk when the disk holds one), and ends the run,
+ * or serves the console.
  * Command-line words:
  *   test        this is a test run: run the arch checks (arch_selftest.h),
  *               print the verdict, end through the debug-exit port (and any
@@ -18,6 +19,8 @@
  *               real machine: drivers (PCI, serial, keyboard, VGA, ATA on an
  *               attached disk), the memory allocators, tasks with IPC and
  *               the file tree, each reported on COM1
+ *   console     after boot, serve the command console on COM1 (and VGA
+ *               with the PS/2 keyboard) until halt or reboot
  *   noapic      leave the local and I/O APICs alone: 8259 pair and PIT
  *   fault=KIND  raise an exception on purpose (de, ud, bp, gp, pf) to check
  *               the exception path, or overflow a guarded kernel stack
@@ -34,6 +37,7 @@
 #include "drivers.h"
 #include "irq.h"
 #include "kernel.h"
+#include "kconsole.h"
 #include "kfs.h"
 #include "kmem_kernel.h"
 #include "kselftest.h"
@@ -286,6 +290,15 @@ void kmain(uint32_t magic, uint64_t info_pa)
 	if (cmdline_value(mi.cmdline, "fault", fault, sizeof(fault)) >= 0)
 		raise_fault(fault);
 
+	/* after the self-test, whose disk check writes (and restores) sectors */
+	err = kfs_mount_disk();
+	(void)err;	/* reported; the kernel runs without the disk */
+
+	if (cmdline_has(mi.cmdline, "console")) {
+		boot_line("smartvm: boot complete; console on COM1");
+		kconsole_run();
+	}
 	boot_line("smartvm: boot complete; nothing to run yet, stopping");
+	kfs_shutdown();
 	kernel_stop(true);
 }

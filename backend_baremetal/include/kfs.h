@@ -16,6 +16,8 @@
 #ifndef SV_BM_KFS_H
 #define SV_BM_KFS_H
 
+#include <stdbool.h>
+
 #include "sv/compiler.h"
 #include "sv/vfs.h"
 
@@ -33,9 +35,31 @@ unsigned kfs_dev_count(void);
 struct sv_vfs *kfs_vfs(void);
 
 /*
+ * When /dev/hda holds an svfs file system, mount it at /disk and make the
+ * standard layout on it (/disk/etc/vm, /disk/vm, /disk/var/log) where
+ * missing; one boot line says what happened:
+ *   fs: svfs on /dev/hda mounted at /disk (N MiB free)
+ *   fs: /dev/hda has no svfs, not mounted
+ *   fs: no /dev/hda, no disk mounted
+ * Call after kfs_init(). 0 when mounted, else the reason (SV_ENOENT: no
+ * disk, SV_ECORRUPT: not svfs, or the mount's error).
+ */
+SV_MUST_CHECK int kfs_mount_disk(void);
+
+/* Whether the disk is mounted at /disk now. */
+bool kfs_disk_mounted(void);
+
+/*
+ * Before the machine stops or resets: commit the disk and unmount it
+ * (only synced if something on it is still open). Errors are reported.
+ */
+void kfs_shutdown(void);
+
+/*
  * Append line and a newline to /var/log/smartvm.log. Before kfs_init(),
  * or when the write fails, the line is dropped: logging never stops the
- * kernel.
+ * kernel. Past 64 KiB the log is rotated: renamed to smartvm.log.1
+ * (replacing the older one) and started afresh.
  */
 void klog_file(const char *line);
 

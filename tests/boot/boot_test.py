@@ -5,6 +5,7 @@
                  [--cmdline WORDS] [--expect REGEX]... [--reject REGEX]...
                  --verdict pass|fail [--timeout SECONDS]
                  [--machine q35|pc] [--disk FILE | --disk-size SIZE]
+                 [--send LINE]...
 
 The kernel image is put on a fresh GRUB2 ISO with the given command line
 (ci/mkiso.sh), booted, and its serial output is matched line by line (CR
@@ -22,6 +23,10 @@ moves to ata1-master.
   QEMU:  the isa-debug-exit status, 33 for pass and 35 for fail (anything
          else, such as 0 for a triple fault, is neither);
   Bochs: whose exit status says nothing, the kernel's last line on COM1.
+--send (QEMU only) types LINE on COM1, through QEMU's stdin: each line
+once the console's prompt "smartvm> " has appeared one more time than
+before, ended with CR as a terminal would; stdin stays open until the run
+ends. A console run ends with `halt` as its last line.
 Exit status 0 when everything matched, 1 when not, 77 (skipped) when the
 emulator is not installed.
 """
@@ -32,11 +37,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
 MKISO = os.path.join(HERE, "..", "..", "ci", "mkiso.sh")
 QEMU_STATUS = {"pass": 33, "fail": 35}
+PROMPT = b"smartvm> "
 
 BOCHSRC = """\
 megs: 128
@@ -108,23 +116,82 @@ def run_qemu(iso, args, tmp):
     disk = disk_image(args, tmp)
     if disk:
         cmd += qemu_disk_args(args.machine, disk)
-    try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=args.timeout)
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode("utf-8", "replace")
-        return out, "timed out after %ds" % args.timeout
-    out = p.stdout.decode("utf-8", "replace")
+    if args.send:
+        rc, stdout, stderr = run_interactive(cmd, args.send, args.timeout)
+        if rc is None:
+            return stdout.decode("utf-8", "replace"), \
+                "timed out after %ds" % args.timeout
+    else:
+        try:
+            p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=args.timeout)
+        except subprocess.TimeoutExpired as e:
+            out = (e.stdout or b"").decode("utf-8", "replace")
+            return out, "timed out after %ds" % args.timeout
+        rc, stdout, stderr = p.returncode, p.stdout, p.stderr
+    out = stdout.decode("utf-8", "replace")
     want = QEMU_STATUS[args.verdict]
-    if p.returncode != want:
+    if rc != want:
         names = {v: k for k, v in QEMU_STATUS.items()}
-        got = names.get(p.returncode, "neither pass nor fail")
+        got = names.get(rc, "neither pass nor fail")
         return out, "QEMU exit status %d (%s), expected %d (%s)%s" % (
-            p.returncode, got, want, args.verdict,
-            "\nstderr: " + p.stderr.decode("utf-8", "replace")
-            if p.stderr else "")
+            rc, got, want, args.verdict,
+            "\nstderr: " + stderr.decode("utf-8", "replace")
+            if stderr else "")
     return out, None
+
+
+def run_interactive(cmd, lines, timeout):
+    """Run QEMU with COM1 on its stdin/stdout and type lines, one per new
+    prompt. Returns (exit status or None on timeout, stdout, stderr)."""
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    out = bytearray()
+    err = bytearray()
+    lock = threading.Lock()
+
+    def reader(stream, buf):
+        while True:
+            chunk = stream.read1(4096)
+            if not chunk:
+                return
+            with lock:
+                buf.extend(chunk)
+
+    threads = [threading.Thread(target=reader, args=(p.stdout, out),
+                                daemon=True),
+               threading.Thread(target=reader, args=(p.stderr, err),
+                                daemon=True)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + timeout
+    sent = 0
+    rc = None
+    while time.monotonic() < deadline:
+        rc = p.poll()
+        if rc is not None:
+            break
+        with lock:
+            prompts = out.count(PROMPT)
+        if sent < len(lines) and prompts > sent:
+            try:
+                p.stdin.write(lines[sent].encode() + b"\r")
+                p.stdin.flush()
+            except BrokenPipeError:
+                pass
+            sent += 1
+        time.sleep(0.05)
+    if rc is None:
+        p.kill()
+        p.wait()
+    for t in threads:
+        t.join(5)
+    try:
+        p.stdin.close()
+    except BrokenPipeError:
+        pass
+    return rc, bytes(out), bytes(err)
 
 
 def run_bochs(iso, args, tmp):
@@ -193,7 +260,12 @@ def main():
     disk.add_argument("--disk", help="raw image for the primary IDE master")
     disk.add_argument("--disk-size", type=parse_size,
                       help="attach a fresh sparse raw image of this size")
+    ap.add_argument("--send", action="append", default=[],
+                    help="type this line on COM1 at the next prompt (QEMU)")
     args = ap.parse_args()
+    if args.send and args.emulator != "qemu":
+        print("FAILED: --send needs --emulator qemu")
+        return 1
     if args.disk and not os.path.exists(args.disk):
         print("FAILED: no disk image at %s" % args.disk)
         return 1

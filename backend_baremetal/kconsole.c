@@ -1,0 +1,136 @@
+/*
+ * The console on bare metal (kconsole.h): the portable console of
+ * console/ fed from the serial port and the keyboard, with the host
+ * callbacks it needs (output, memory statistics, halt, reboot).
+ *
+ * One loop on the boot context: read what the drivers buffered, hand it
+ * to console_input byte by byte, and sleep with hlt until the next
+ * interrupt (a received byte, a key, or the tick) when nothing came.
+ */
+#include "kconsole.h"
+
+#include <stdint.h>
+
+#include "kernel.h"
+#include "kfs.h"
+#include "kmem_kernel.h"
+#include "sv/console.h"
+#include "sv/driver.h"
+#include "sv/errno.h"
+#include "sv/format.h"
+#include "x86.h"
+
+/* The i8042's command port and its "pulse the reset line" command. */
+#define I8042_COMMAND_PORT	0x64
+#define I8042_CMD_RESET		0xfe
+
+struct kconsole {
+	struct sv_chardev *serial;	/* ttyS0: required */
+	struct sv_chardev *kbd;		/* kbd0: NULL when absent */
+	struct sv_chardev *screen;	/* vga0: NULL when absent */
+};
+
+static struct console con;	/* large: history and scratch buffers */
+static struct kconsole kc;
+
+static void dev_write_all(struct sv_chardev *dev, const char *buf, size_t len)
+{
+	int n;
+
+	while (len) {
+		n = chardev_write(dev, buf, len);
+		if (n <= 0)
+			return;	/* a device that refuses output is skipped */
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* The console's sink: COM1 with CR LF line ends, and the VGA screen. */
+static void kc_write(void *ctx, const char *buf, size_t len)
+{
+	struct kconsole *k = ctx;
+	size_t start = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] != '\n')
+			continue;
+		dev_write_all(k->serial, buf + start, i - start);
+		dev_write_all(k->serial, "\r\n", 2);
+		start = i + 1;
+	}
+	dev_write_all(k->serial, buf + start, len - start);
+	if (k->screen)
+		dev_write_all(k->screen, buf, len);
+}
+
+static int kc_mem_stats(void *ctx, struct kmem_stats *st)
+{
+	(void)ctx;
+	kmem_kernel_stats(st);
+	return 0;
+}
+
+static int kc_halt(void *ctx)
+{
+	(void)ctx;
+	console_fini(&con);
+	kfs_shutdown();
+	kernel_stop(true);
+}
+
+static int kc_reboot(void *ctx)
+{
+	static const struct {
+		uint16_t limit;
+		uint64_t base;
+	} SV_PACKED no_idt = { 0, 0 };
+
+	(void)ctx;
+	console_fini(&con);
+	kfs_shutdown();
+	cli();
+	outb(I8042_COMMAND_PORT, I8042_CMD_RESET);
+	/* no keyboard controller: a triple fault resets the processor */
+	__asm__ volatile("lidt %0; int3" : : "m"(no_idt));
+	return -SV_EIO;	/* not reached: the machine has reset */
+}
+
+/* Feed what dev has buffered to the console; whether anything came. */
+static bool pump(struct sv_chardev *dev)
+{
+	uint8_t buf[64];
+	int n;
+
+	if (!dev)
+		return false;
+	n = chardev_read(dev, buf, sizeof(buf));
+	for (int i = 0; i < n; i++)
+		console_input(&con, buf[i]);
+	return n > 0;
+}
+
+void kconsole_run(void)
+{
+	struct console_host host = {
+		.write = kc_write, .ctx = &kc, .mem_stats = kc_mem_stats,
+		.halt = kc_halt, .reboot = kc_reboot,
+	};
+	bool got;
+
+	kc.serial = chardev_find(&sv_kernel_devices, "ttyS0");
+	kc.kbd = chardev_find(&sv_kernel_devices, "kbd0");
+	kc.screen = chardev_find(&sv_kernel_devices, "vga0");
+	if (!kc.serial) {
+		sv_printf("console: no ttyS0, no console\n");
+		kernel_stop(false);
+	}
+	console_init(&con, kfs_vfs(), &host);
+	console_start(&con);
+	for (;;) {
+		got = pump(kc.serial);
+		got |= pump(kc.kbd);
+		if (!got)
+			hlt();	/* until the next byte, key or tick */
+	}
+}
