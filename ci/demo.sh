@@ -6,7 +6,9 @@
 #  2. run a project guest through the KVM API with `smartvm run`, recording
 #     its exit trace (where this machine has a usable /dev/kvm);
 #  3. replay a trace on this machine without running any guest code: a
-#     committed one recorded elsewhere, and the one just recorded.
+#     committed one recorded elsewhere, and the one just recorded;
+#  4. prepare a disk image on Linux (mkfs.svfs, svfs-cp), boot the kernel
+#     with it and use its console over COM1 (commands typed by the script).
 set -uo pipefail
 build=${1:-build}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,4 +38,15 @@ if [ -n "$trace" ]; then
 	"$smartvm" trace stats "$trace" || fail=1
 	"$smartvm" replay --quiet "$trace" || fail=1
 fi
+step "4. a disk made on Linux, browsed from the bare-metal console"
+disk=$(mktemp --suffix=.img)
+trap 'rm -f "$trace" "$disk"' EXIT
+"$build/mkfs.svfs" "$disk" 64M &&
+	"$build/svfs-cp" "$disk" put "$build/tests/guests/mb_hello.cfg" \
+		/etc/vm/mb_hello.cfg || fail=1
+python3 "$here/tests/boot/boot_test.py" --emulator qemu --machine pc \
+	--kernel "$build/smartvm.elf" --disk "$disk" --cmdline console \
+	--verdict pass --send "ls /dev" --send "ls /disk/etc/vm" \
+	--send "cat /disk/etc/vm/mb_hello.cfg" --send "mem" --send "halt" \
+	--expect "^smartvm> halt$" | sed -n '/^---- COM1/,/^----------/p' || fail=1
 exit $fail
