@@ -6,11 +6,13 @@
  * own files (the log stays open in it), and a second table for the
  * self-test so that its files never collide with the kernel's.
  *
- * The disk: when /dev/hda holds an svfs file system it is mounted at
- * /disk through an adapter (struct svfs_blkio over the sv_blockdev; fs/
- * knows nothing of the driver framework) and given the standard layout
- * under it. kfs_shutdown() commits and unmounts it before the machine
- * stops or resets.
+ * The disk: when /dev/hda holds an svfs file system it becomes the root,
+ * through an adapter (struct svfs_blkio over the sv_blockdev; fs/ knows
+ * nothing of the driver framework): the boot-time ramfs root is taken
+ * down (its log carried over to the disk's /var/log/smartvm.log), svfs is
+ * mounted at / with the standard layout, and devfs again on /dev. So
+ * /etc/vm, /vm and the log live on the disk and survive a reboot.
+ * kfs_shutdown() commits and unmounts it before the machine stops.
  */
 #include "kfs.h"
 
@@ -21,6 +23,7 @@
 #include "sv/driver.h"
 #include "sv/errno.h"
 #include "sv/format.h"
+#include "sv/panic.h"
 #include "sv/ramfs.h"
 #include "sv/string.h"
 #include "sv/svfs.h"
@@ -29,7 +32,6 @@
 #define LOG_OLD_PATH	"/var/log/smartvm.log.1"
 #define LOG_ROTATE_SIZE	(64u * 1024)	/* bytes before the log is rotated */
 #define DISK_DEV	"hda"
-#define DISK_MOUNT	"/disk"
 #define P(s)		s, sizeof(s) - 1	/* a literal path */
 
 static struct ramfs root_fs;
@@ -64,24 +66,31 @@ struct sv_vfs *kfs_vfs(void)
 	return mounted ? &vfs : NULL;
 }
 
+/*
+ * The standard layout on whatever is mounted at / (what exists is kept),
+ * devfs on /dev, and the log open for appending.
+ */
 static int make_layout(void)
 {
 	static const char *const dirs[] = {
 		"/etc", "/etc/vm", "/vm", "/var", "/var/log", "/dev",
 	};
+	struct sv_stat st;
 	int err;
 
 	for (size_t i = 0; i < SV_ARRAY_SIZE(dirs); i++) {
 		err = vfs_mkdir(&vfs, dirs[i], sv_strlen(dirs[i]));
-		if (err)
+		if (err && err != -SV_EEXIST)
 			return err;
 	}
-	err = devfs_init(&dev_fs, &sv_kernel_devices);
-	if (!err)
-		err = vfs_mount(&vfs, P("/dev"), &dev_fs.fs);
+	err = vfs_mount(&vfs, P("/dev"), &dev_fs.fs);
 	if (!err)
 		err = vfs_open(&vfs, &kernel_fds, P(LOG_PATH),
 			       SV_O_WRONLY | SV_O_CREAT | SV_O_APPEND, &log_fd);
+	if (!err)
+		err = vfs_fstat(&kernel_fds, log_fd, &st);
+	if (!err)
+		log_size = st.size;
 	return err;
 }
 
@@ -97,7 +106,9 @@ int kfs_init(void)
 	}
 	vfs_init(&vfs);
 	vfs_fdtable_init(&kernel_fds);
-	err = vfs_mount(&vfs, P("/"), &root_fs.fs);
+	err = devfs_init(&dev_fs, &sv_kernel_devices);
+	if (!err)
+		err = vfs_mount(&vfs, P("/"), &root_fs.fs);
 	if (!err)
 		err = make_layout();
 	if (err) {
@@ -157,7 +168,7 @@ void klog_file(const char *line)
 	(void)err;	/* a line that does not fit in memory is dropped */
 }
 
-/* ---- the disk: svfs on /dev/hda at /disk ---- */
+/* ---- the disk: svfs on /dev/hda as the root ---- */
 
 static int hda_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
 {
@@ -188,21 +199,82 @@ static void SV_PRINTF(1, 2) disk_line(const char *fmt, ...)
 	klog_file(line);
 }
 
-/* The standard layout on the disk; what exists already is kept. */
-static int make_disk_layout(void)
+/* The log so far, read whole into kmalloc'd memory; NULL when empty. */
+static char *take_log(size_t *len)
 {
-	static const char *const dirs[] = {
-		DISK_MOUNT "/etc", DISK_MOUNT "/etc/vm", DISK_MOUNT "/vm",
-		DISK_MOUNT "/var", DISK_MOUNT "/var/log",
-	};
-	int err;
+	struct sv_stat st;
+	char *buf;
+	size_t done = 0;
+	int fd;
 
-	for (size_t i = 0; i < SV_ARRAY_SIZE(dirs); i++) {
-		err = vfs_mkdir(&vfs, dirs[i], sv_strlen(dirs[i]));
-		if (err && err != -SV_EEXIST)
-			return err;
+	*len = 0;
+	if (log_fd < 0 || vfs_fstat(&kernel_fds, log_fd, &st) || !st.size ||
+	    !(buf = kmalloc((size_t)st.size)))
+		return NULL;
+	if (vfs_open(&vfs, &kernel_fds, P(LOG_PATH), SV_O_RDONLY, &fd)) {
+		kfree(buf);
+		return NULL;
 	}
-	return svfs_sync(&disk_fs);
+	if (vfs_read(&kernel_fds, fd, buf, (size_t)st.size, &done))
+		done = 0;
+	if (vfs_close(&kernel_fds, fd))
+		sv_printf("fs: cannot close the log\n");
+	*len = done;
+	return buf;
+}
+
+/* Close the log and take /dev and / down; the root fs itself lives on. */
+static int root_down(void)
+{
+	int err = 0;
+
+	if (log_fd >= 0 && vfs_close(&kernel_fds, log_fd))
+		sv_printf("fs: cannot close the log\n");
+	log_fd = -1;
+	err = vfs_unmount(&vfs, P("/dev"));
+	if (!err)
+		err = vfs_unmount(&vfs, P("/"));
+	return err;
+}
+
+/* Mount fs at / with the standard layout, devfs and the log. */
+static int root_up(struct sv_fs *fs)
+{
+	int err = vfs_mount(&vfs, P("/"), fs);
+
+	if (err)
+		return err;
+	err = make_layout();
+	if (err) {
+		(void)root_down();	/* leave nothing half made */
+		return err;
+	}
+	return 0;
+}
+
+/*
+ * Make the mounted svfs the root: the ramfs root goes (its log carried
+ * over, appended to the disk's log), or stays if anything fails.
+ */
+static int disk_becomes_root(void)
+{
+	size_t len, done;
+	char *log = take_log(&len);
+	int err = root_down();
+
+	if (!err) {
+		err = root_up(&disk_fs.fs);
+		if (err && root_up(&root_fs.fs))
+			sv_panic("the ramfs root cannot come back");
+	}
+	if (!err) {
+		if (log && vfs_write(&kernel_fds, log_fd, log, len, &done) == 0)
+			log_size += done;
+		ramfs_destroy(&root_fs);
+	}
+	if (log && kfree(log))
+		sv_printf("fs: cannot free the log copy\n");
+	return err;
 }
 
 int kfs_mount_disk(void)
@@ -234,25 +306,20 @@ int kfs_mount_disk(void)
 			  sv_strerror(err));
 		return err;
 	}
-	err = vfs_mkdir(&vfs, P(DISK_MOUNT));
-	if (!err || err == -SV_EEXIST)
-		err = vfs_mount(&vfs, P(DISK_MOUNT), &disk_fs.fs);
+	err = disk_becomes_root();
 	if (err) {
-		disk_line("fs: cannot mount svfs at " DISK_MOUNT ": %s",
-			  sv_strerror(err));
+		disk_line("fs: cannot make svfs the root: %s", sv_strerror(err));
 		if (svfs_unmount(&disk_fs))
 			sv_printf("fs: svfs unmount failed\n");
 		return err;
 	}
 	disk_mounted = true;
-	err = make_disk_layout();
-	if (err)
-		disk_line("fs: cannot make the layout on " DISK_MOUNT ": %s",
-			  sv_strerror(err));
+	err = svfs_sync(&disk_fs);
 	svfs_statfs(&disk_fs, &free_blocks, &total_blocks);
-	disk_line("fs: svfs on /dev/hda mounted at " DISK_MOUNT
-		  " (%lu MiB free)",
-		  (unsigned long)(free_blocks * SVFS_BLOCK_SIZE >> 20));
+	disk_line("fs: svfs on /dev/hda is the root, /etc/vm /vm /var/log on "
+		  "it (%lu MiB free)%s",
+		  (unsigned long)(free_blocks * SVFS_BLOCK_SIZE >> 20),
+		  err ? ", but the layout could not be synced" : "");
 	return 0;
 }
 
@@ -271,7 +338,7 @@ void kfs_shutdown(void)
 	if (err)
 		sv_printf("fs: svfs sync failed: %s\n", sv_strerror(err));
 	/* the VFS lets go only when nothing on the disk is open */
-	if (vfs_unmount(&vfs, P(DISK_MOUNT)))
+	if (root_down())
 		return;
 	disk_mounted = false;
 	err = svfs_unmount(&disk_fs);

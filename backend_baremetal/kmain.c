@@ -9,7 +9,7 @@
  * controllers and the tick, enables interrupts, brings up the drivers and
  * the file tree (a ramfs root, devfs on /dev, the log file
  * /var/log/smartvm.log that boot lines from then on are appended to, and
- * svfs from /dev/hda at /disk when the disk holds one), and ends the run,
+ * svfs from /dev/hda as the root when the disk holds one), and ends the run,
  * or serves the console.
  * Command-line words:
  *   test        this is a test run: run the arch checks (arch_selftest.h),

@@ -46,7 +46,7 @@ trap 'rm -f "$trace" "$disk"' EXIT
 		/etc/vm/mb_hello.cfg || fail=1
 python3 "$here/tests/boot/boot_test.py" --emulator qemu --machine pc \
 	--kernel "$build/smartvm.elf" --disk "$disk" --cmdline console \
-	--verdict pass --send "ls /dev" --send "ls /disk/etc/vm" \
-	--send "cat /disk/etc/vm/mb_hello.cfg" --send "mem" --send "halt" \
+	--verdict pass --send "ls /dev" --send "ls /etc/vm" \
+	--send "cat /etc/vm/mb_hello.cfg" --send "mem" --send "halt" \
 	--expect "^smartvm> halt$" | sed -n '/^---- COM1/,/^----------/p' || fail=1
 exit $fail

@@ -35,18 +35,21 @@ unsigned kfs_dev_count(void);
 struct sv_vfs *kfs_vfs(void);
 
 /*
- * When /dev/hda holds an svfs file system, mount it at /disk and make the
- * standard layout on it (/disk/etc/vm, /disk/vm, /disk/var/log) where
- * missing; one boot line says what happened:
- *   fs: svfs on /dev/hda mounted at /disk (N MiB free)
+ * When /dev/hda holds an svfs file system, make it the root: the ramfs root
+ * is taken down (its log appended to the disk's /var/log/smartvm.log), svfs
+ * is mounted at / with the standard layout made where missing (/etc/vm,
+ * /vm, /var/log) and devfs on /dev again. The ramfs root stays when
+ * anything fails. One boot line says what happened:
+ *   fs: svfs on /dev/hda is the root, /etc/vm /vm /var/log on it (N MiB free)
  *   fs: /dev/hda has no svfs, not mounted
  *   fs: no /dev/hda, no disk mounted
- * Call after kfs_init(). 0 when mounted, else the reason (SV_ENOENT: no
- * disk, SV_ECORRUPT: not svfs, or the mount's error).
+ * Call after kfs_init(), with no file of the tree open but the log. 0 when
+ * mounted, else the reason (SV_ENOENT: no disk, SV_ECORRUPT: not svfs, or
+ * the mount's error).
  */
 SV_MUST_CHECK int kfs_mount_disk(void);
 
-/* Whether the disk is mounted at /disk now. */
+/* Whether the disk is the root now. */
 bool kfs_disk_mounted(void);
 
 /*
