@@ -39,6 +39,8 @@ SV_STATIC_ASSERT(sizeof(struct sv_segment) == 24,
 		 "struct sv_segment changed: update the segment layout");
 SV_STATIC_ASSERT(sizeof(struct sv_event) == 8,
 		 "struct sv_event changed: update the event layout");
+SV_STATIC_ASSERT(sizeof(struct sv_cpuid) + 8 == SV_TRACE_CPUID_SIZE,
+		 "struct sv_cpuid changed: update the OP_CPUID layout");
 SV_STATIC_ASSERT(RET + SV_TRACE_REGS_SIZE <= SV_TRACE_ENC_MAX,
 		 "the largest fixed payload must fit the encoder");
 SV_STATIC_ASSERT(sizeof(SV_TRACE_MAGIC) == 8, "the magic is 8 bytes");
@@ -97,6 +99,7 @@ static const struct layout layouts[256] = {
 	[SV_TR_OP_SET_WINDOW]	= FIXED(RET + 4 + 1),
 	[SV_TR_OP_READ_GPA]	= RANGE(SV_TRACE_GPA_HEAD, SV_TRACE_MAX_PAYLOAD),
 	[SV_TR_OP_WRITE_GPA]	= RANGE(SV_TRACE_GPA_HEAD, SV_TRACE_MAX_PAYLOAD),
+	[SV_TR_OP_CPUID]	= FIXED(RET + SV_TRACE_CPUID_SIZE),
 	[SV_TR_TIME]		= FIXED(8),
 	[SV_TR_REALTIME]	= FIXED(8),
 	[SV_TR_CONFIG]		= RANGE(0, SV_TRACE_MAX_PAYLOAD),

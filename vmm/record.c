@@ -276,6 +276,27 @@ static int rec_set_msr(struct sv_bvcpu *b, uint32_t msr, uint64_t val)
 	return ret;
 }
 
+/* A result: replay serves the host CPU's answer back, on any machine. */
+static int rec_cpuid(struct sv_bvcpu *b, uint32_t leaf, uint32_t subleaf,
+		     struct sv_cpuid *out)
+{
+	struct sv_rec_vcpu *v = rvcpu(b);
+	struct sv_trace_enc e;
+	int ret = v->vm->rec->inner->cpuid(v->inner, leaf, subleaf, out);
+
+	if (ret)
+		sv_memset(out, 0, sizeof(*out));	/* as for read_gpa */
+	enc_ret(&e, ret);
+	sv_tenc_u32(&e, leaf);
+	sv_tenc_u32(&e, subleaf);
+	sv_tenc_u32(&e, out->eax);
+	sv_tenc_u32(&e, out->ebx);
+	sv_tenc_u32(&e, out->ecx);
+	sv_tenc_u32(&e, out->edx);
+	emit(v->vm->rec, v->id, SV_TR_OP_CPUID, false, &e, NULL, 0);
+	return ret;
+}
+
 static int rec_inject_event(struct sv_bvcpu *b, const struct sv_event *ev)
 {
 	struct sv_rec_vcpu *v = rvcpu(b);

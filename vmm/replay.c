@@ -382,6 +382,40 @@ static int rp_set_msr(struct sv_bvcpu *b, uint32_t msr, uint64_t val)
 	return set_indexed(vcpu_rp(b), SV_TR_OP_SET_MSR, msr, val);
 }
 
+static void enc_request(struct sv_trace_enc *e, uint32_t leaf,
+			uint32_t subleaf)
+{
+	sv_tenc_init(e);
+	sv_tenc_u32(e, 0);
+	sv_tenc_u32(e, leaf);
+	sv_tenc_u32(e, subleaf);
+}
+
+static int rp_cpuid(struct sv_bvcpu *b, uint32_t leaf, uint32_t subleaf,
+		    struct sv_cpuid *out)
+{
+	struct sv_replayer *p = vcpu_rp(b);
+	struct sv_trace_record rec;
+	struct sv_trace_dec d;
+	int ret;
+
+	if (!result(p, SV_TR_OP_CPUID, &rec, &d, &ret))
+		return REPLAY_FAILED;
+	if (sv_tdec_u32(&d) != leaf || sv_tdec_u32(&d) != subleaf) {
+		struct sv_trace_enc seen;	/* what the core asked, ret 0 */
+
+		enc_request(&seen, leaf, subleaf);
+		diverge(p, "different CPUID leaf", &rec, rec.type, seen.b,
+			seen.n);
+		return REPLAY_FAILED;
+	}
+	out->eax = sv_tdec_u32(&d);
+	out->ebx = sv_tdec_u32(&d);
+	out->ecx = sv_tdec_u32(&d);
+	out->edx = sv_tdec_u32(&d);
+	return sv_tdec_done(&d) ? ret : bad_payload(p, &rec);
+}
+
 static int rp_inject_event(struct sv_bvcpu *b, const struct sv_event *ev)
 {
 	struct sv_trace_enc e;

@@ -26,6 +26,7 @@ int vm_init(struct sv_vm *vm, const char *name, const struct sv_backend_ops *ops
 		return -SV_EINVAL;
 	sv_strlcpy(vm->name, name, sizeof(vm->name));
 	vm->ops = ops;
+	cpu_policy_default(&vm->cpu_policy);
 	iobus_init(&vm->bus);
 	sv_list_init(&vm->timers);
 	vm->clock_realtime = true;	/* host_time_ns() */
@@ -68,6 +69,7 @@ int vm_add_vcpu(struct sv_vm *vm, struct sv_vcpu **out)
 	sv_memset(vcpu, 0, sizeof(*vcpu));
 	vcpu->vm = vm;
 	vcpu->id = vm->nvcpus;
+	vcpu_arch_reset(&vcpu->arch);
 	err = vm->ops->vcpu_create(vm->b, vcpu->id, &vcpu->b);
 	if (err)
 		return err;

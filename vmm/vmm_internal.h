@@ -34,5 +34,29 @@ int handle_interrupt_window(struct sv_vcpu *vcpu, const struct sv_exit *exit);
 int handle_external_interrupt(struct sv_vcpu *vcpu, const struct sv_exit *exit);
 int handle_hlt(struct sv_vcpu *vcpu, const struct sv_exit *exit);
 int handle_triple_fault(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+/* the exits only VT-x produces (KVM handles these itself) */
+int handle_cpuid(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+int handle_cr(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+int handle_cache_flush(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+int handle_rdmsr(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+int handle_wrmsr(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+int handle_exception_nmi(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+
+/*
+ * cpuid.c: the guest's view of CPUID, leaf and subleaf as in EAX and ECX
+ * (policy applied), and the CR4 and EFER bits that view makes reserved
+ * (a write setting one gets #GP, as on hardware without the feature).
+ */
+SV_MUST_CHECK int cpuid_guest(struct sv_vcpu *vcpu, uint32_t leaf,
+			      uint32_t subleaf, struct sv_cpuid *out);
+SV_MUST_CHECK int cpuid_cr4_reserved(struct sv_vcpu *vcpu, uint64_t *reserved);
+SV_MUST_CHECK int cpuid_efer_reserved(struct sv_vcpu *vcpu, uint64_t *reserved);
+
+/*
+ * exception.c: queue #GP(0) for the next entry, the answer to a guest's bad
+ * CR or MSR access. The instruction is not completed: RIP stays on it, as
+ * for any fault.
+ */
+SV_MUST_CHECK int vcpu_inject_gp(struct sv_vcpu *vcpu);
 
 #endif

@@ -114,6 +114,10 @@ static void decode(const struct sv_trace_record *rec)
 			(void)sv_tdec_u32(&d);
 			(void)sv_tdec_u8(&d);
 			break;
+		case SV_TR_OP_CPUID:
+			for (int i = 0; i < 6; i++)	/* leaf, subleaf, eax..edx */
+				(void)sv_tdec_u32(&d);
+			break;
 		case SV_TR_OP_READ_GPA:
 		case SV_TR_OP_WRITE_GPA:
 			(void)sv_tdec_u64(&d);

@@ -23,6 +23,24 @@ int fake_queue_exit(struct sv_bvcpu *vcpu, const struct sv_exit *exit)
 	return 0;
 }
 
+int fake_set_cpuid(struct sv_bvcpu *vcpu, uint32_t leaf, uint32_t subleaf,
+		   uint32_t eax, uint32_t ebx, uint32_t ecx, uint32_t edx)
+{
+	unsigned i;
+
+	for (i = 0; i < vcpu->ncpuid; i++)
+		if (vcpu->cpuid[i].leaf == leaf && vcpu->cpuid[i].subleaf == subleaf)
+			break;
+	if (i == FAKE_MAX_CPUID)
+		return -SV_ENOSPC;
+	if (i == vcpu->ncpuid)
+		vcpu->ncpuid++;
+	vcpu->cpuid[i].leaf = leaf;
+	vcpu->cpuid[i].subleaf = subleaf;
+	vcpu->cpuid[i].r = (struct sv_cpuid){ eax, ebx, ecx, edx };
+	return 0;
+}
+
 static int fake_vm_create(void *inst, struct sv_bvm **out)
 {
 	(void)inst;
@@ -179,6 +197,22 @@ static int fake_set_msr(struct sv_bvcpu *vcpu, uint32_t msr, uint64_t val)
 		return -SV_ENOSPC;
 	vcpu->msrs[vcpu->nmsrs].index = msr;
 	vcpu->msrs[vcpu->nmsrs++].value = val;
+	return 0;
+}
+
+static int fake_cpuid(struct sv_bvcpu *vcpu, uint32_t leaf, uint32_t subleaf,
+		      struct sv_cpuid *out)
+{
+	COUNT(vcpu->vm, cpuid);
+	*out = (struct sv_cpuid){ 0, 0, 0, 0 };
+	for (unsigned i = 0; i < vcpu->ncpuid; i++) {
+		if (vcpu->cpuid[i].leaf == leaf &&
+		    (vcpu->cpuid[i].subleaf == subleaf ||
+		     vcpu->cpuid[i].subleaf == FAKE_CPUID_ANY_SUBLEAF)) {
+			*out = vcpu->cpuid[i].r;
+			break;
+		}
+	}
 	return 0;
 }
 

@@ -21,6 +21,9 @@ enum fake_op {
 #define FAKE_MAX_REGIONS 8
 #define FAKE_MAX_EVENTS  16
 #define FAKE_MAX_MSRS    16
+#define FAKE_MAX_CPUID   16
+/* A CPUID table entry that answers every subleaf of its leaf. */
+#define FAKE_CPUID_ANY_SUBLEAF 0xffffffffu
 
 struct fake_region {
 	gpa_t gpa;
@@ -47,6 +50,12 @@ struct sv_bvcpu {
 	uint64_t cr[9];
 	struct { uint32_t index; uint64_t value; } msrs[FAKE_MAX_MSRS];
 	unsigned nmsrs;
+	/* what cpuid answers; a leaf not listed reads as zeros */
+	struct {
+		uint32_t leaf, subleaf;	/* subleaf may be FAKE_CPUID_ANY_SUBLEAF */
+		struct sv_cpuid r;
+	} cpuid[FAKE_MAX_CPUID];
+	unsigned ncpuid;
 	struct sv_event events[FAKE_MAX_EVENTS];
 	unsigned nevents;
 	bool window[2];
@@ -58,5 +67,8 @@ extern const struct sv_backend_ops fake_backend_ops;
 
 /* Queue an exit for the vCPU's next run; returns 0 or -SV_ENOSPC. */
 int fake_queue_exit(struct sv_bvcpu *vcpu, const struct sv_exit *exit);
+/* Add (or replace) what cpuid answers for leaf/subleaf; 0 or -SV_ENOSPC. */
+int fake_set_cpuid(struct sv_bvcpu *vcpu, uint32_t leaf, uint32_t subleaf,
+		   uint32_t eax, uint32_t ebx, uint32_t ecx, uint32_t edx);
 
 #endif

@@ -194,7 +194,7 @@ static void test_names(void)
 	SV_TRACE_RECORDS(CHECK_NAME)
 #undef CHECK_NAME
 	SV_CHECK_STR_EQ(sv_trace_type_name(0), "UNKNOWN");
-	SV_CHECK_STR_EQ(sv_trace_type_name(21), "UNKNOWN");
+	SV_CHECK_STR_EQ(sv_trace_type_name(22), "UNKNOWN");
 	SV_CHECK_STR_EQ(sv_trace_type_name(66), "UNKNOWN");
 	SV_CHECK_STR_EQ(sv_trace_type_name(255), "UNKNOWN");
 	SV_CHECK_STR_EQ(sv_trace_type_name(256 + SV_TR_OP_RUN), "UNKNOWN");
@@ -1044,10 +1044,10 @@ static void test_unknown_type(void)
 	int ret;
 
 	build_small(&m);
-	m.b[SV_TRACE_HEADER_SIZE] = 21;
+	m.b[SV_TRACE_HEADER_SIZE] = 22;
 	ret = read_all(&r, m.b, m.n, NULL);
 	CHECK_ERR(&r, ret, SV_TRACE_HEADER_SIZE,
-		  "unknown record type 21 at offset 48");
+		  "unknown record type 22 at offset 48");
 	m.b[SV_TRACE_HEADER_SIZE] = 0;
 	ret = read_all(&r, m.b, m.n, NULL);
 	CHECK_ERR(&r, ret, SV_TRACE_HEADER_SIZE, "unknown record type 0");
@@ -1320,7 +1320,7 @@ static void test_writer_refusals(void)
 	SV_CHECK_EQ_I64(w.error, -SV_EINVAL);
 	mem_free(&m);
 	begin(&w, &m);
-	sv_trace_write(&w, 21, 0, 0, NULL, 0, NULL, 0);
+	sv_trace_write(&w, 22, 0, 0, NULL, 0, NULL, 0);
 	SV_CHECK_EQ_I64(w.error, -SV_EINVAL);
 	mem_free(&m);
 

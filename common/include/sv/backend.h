@@ -49,6 +49,11 @@ struct sv_segment {
 
 enum sv_cr { SV_CR0 = 0, SV_CR2 = 2, SV_CR3 = 3, SV_CR4 = 4, SV_CR8 = 8 };
 
+/* What the CPUID instruction returns in EAX, EBX, ECX and EDX. */
+struct sv_cpuid {
+	uint32_t eax, ebx, ecx, edx;
+};
+
 /* An event to inject at the next entry (VM-entry interruption info). */
 struct sv_event {
 	uint8_t vector;
@@ -81,8 +86,22 @@ enum sv_window { SV_WINDOW_INTERRUPT, SV_WINDOW_NMI };
  *                 already moved RIP (KVM) only stores the value.
  *  get/set_regs   general-purpose registers, RIP, RFLAGS
  *  get/set_segment one segment register
- *  get/set_cr     a control register
- *  get/set_msr    a model-specific register of the guest
+ *  get/set_cr     a control register, as the guest's architectural value:
+ *                 what the guest wrote and reads back (the monitor has
+ *                 already validated it). The backend realizes it on the
+ *                 hardware as it must; on VT-x, read shadows for the bits
+ *                 the host owns, the CR0/CR4 fixed bits, and an identity
+ *                 map for CR3 while the guest runs unpaged on a CPU without
+ *                 unrestricted guest. get_cr returns what set_cr was given.
+ *  get/set_msr    a model-specific register of the guest, for those the
+ *                 hardware holds for it (the VMCS's SYSENTER, EFER, PAT, FS
+ *                 and GS bases, the TSC); vmm/msr.c decides which MSRs the
+ *                 guest has and validates values first
+ *  cpuid          the raw CPUID result of the CPU the backend runs on, for
+ *                 leaf (EAX) and subleaf (ECX); the monitor filters it into
+ *                 what the guest sees (vmm/cpuid.c). Going through the
+ *                 backend is what records it, so a replay on another
+ *                 machine shows the guest the recorded CPU.
  *  inject_event   deliver an event at the next entry
  *  interrupt_ready whether an external interrupt injected now would be
  *                 taken at the next entry (RFLAGS.IF set, no STI/MOV-SS
@@ -115,6 +134,7 @@ enum sv_window { SV_WINDOW_INTERRUPT, SV_WINDOW_NMI };
 	                            uint64_t *val)) \
 	X(ctx, int,  set_msr,      (struct sv_bvcpu *vcpu, uint32_t msr, \
 	                            uint64_t val)) \
+	X(ctx, int, cpuid, (struct sv_bvcpu *vcpu, uint32_t leaf, uint32_t subleaf, struct sv_cpuid *out)) \
 	X(ctx, int,  inject_event, (struct sv_bvcpu *vcpu, \
 	                            const struct sv_event *ev)) \
 	X(ctx, int,  interrupt_ready, (struct sv_bvcpu *vcpu, bool *ready)) \

@@ -46,6 +46,7 @@
 #define SV_TRACE_SEGMENT_SIZE	18	/* u16 u32 u64 u32 */
 #define SV_TRACE_EVENT_SIZE	7	/* u8 u8 u8 u32 */
 #define SV_TRACE_GPA_HEAD	16	/* READ/WRITE_GPA: ret, gpa, len */
+#define SV_TRACE_CPUID_SIZE	24	/* CPUID: u32 leaf, subleaf, eax..edx */
 #define SV_TRACE_VM_END_HEAD	16	/* VM_END: state, status, digest */
 #define SV_TRACE_VM_END_TEXT_MAX 160	/* VM_END's stop reason text */
 
@@ -81,6 +82,7 @@
 	X(OP_SET_WINDOW,      18) \
 	X(OP_READ_GPA,        19) \
 	X(OP_WRITE_GPA,       20) \
+	X(OP_CPUID,           21) \
 	X(TIME,               32) \
 	X(REALTIME,           33) \
 	X(CONFIG,             48) \

@@ -19,6 +19,7 @@
 
 #include "sv/backend.h"
 #include "sv/compiler.h"
+#include "sv/cpu.h"
 #include "sv/exit.h"
 #include "sv/format.h"
 #include "sv/iobus.h"
@@ -51,6 +52,7 @@ struct sv_vcpu {
 	bool irq_window;		/* interrupt-window exit requested */
 	bool halted;			/* in HLT until an interrupt arrives */
 	uint64_t nexits;
+	struct sv_vcpu_arch arch;	/* TPR, model MSRs (sv/cpu.h) */
 };
 
 struct sv_vm {
@@ -58,6 +60,7 @@ struct sv_vm {
 	const struct sv_backend_ops *ops;
 	struct sv_bvm *b;
 	struct sv_iobus bus;
+	struct sv_cpu_policy cpu_policy;	/* what CPUID shows (sv/cpu.h) */
 	struct sv_vcpu vcpus[SV_VM_MAX_VCPUS];
 	unsigned nvcpus;
 	struct {
