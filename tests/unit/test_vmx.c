@@ -5,7 +5,9 @@
  * hand-built values (the hex constants below are worked out from the SDM
  * tables, not from the header's macros).
  */
+#include "sv/errno.h"
 #include "sv/vmx.h"
+#include "sv/vmx_ctl.h"
 #include "sv_test.h"
 
 /* ---- exit reasons ---- */
@@ -515,6 +517,49 @@ static void test_controls_and_msrs(void)
 	SV_CHECK((basic & SV_VMX_BASIC_PHYS32) == 0);
 }
 
+/* ---- control adjustment (common/vmx_ctl.c) ---- */
+
+/*
+ * A pin-based capability as a Nehalem reports it without true controls:
+ * bits 1, 2, 4 must be 1 (0x16), bits 0-6 may be 1 (0x7f); 7 may not.
+ */
+#define PIN_CAP 0x0000007f00000016ull
+
+static void test_ctl_adjust(void)
+{
+	uint32_t out, missing;
+
+	/* wanted bits plus the must-be-1 ones */
+	SV_CHECK_EQ_I64(sv_vmx_ctl_adjust(PIN_CAP, 0x09, 0, &out, &missing), 0);
+	SV_CHECK_EQ_U64(out, 0x1f);
+	SV_CHECK_EQ_U64(missing, 0);
+	/* an optional bit the CPU lacks is left out, without an error */
+	SV_CHECK_EQ_I64(sv_vmx_ctl_adjust(PIN_CAP, 0x01, 0x80, &out, &missing), 0);
+	SV_CHECK_EQ_U64(out, 0x17);
+	/* an optional bit the CPU has is taken */
+	SV_CHECK_EQ_I64(sv_vmx_ctl_adjust(PIN_CAP, 0, 0x40, &out, &missing), 0);
+	SV_CHECK_EQ_U64(out, 0x56);
+	/* a required bit it lacks refuses, naming the bit; out stays legal */
+	SV_CHECK_EQ_I64(sv_vmx_ctl_adjust(PIN_CAP, 0x81, 0, &out, &missing),
+			-SV_ENOTSUP);
+	SV_CHECK_EQ_U64(missing, 0x80);
+	SV_CHECK_EQ_U64(out & ~0x7fu, 0);
+	/* a broken MSR that demands a bit it does not allow: never set */
+	SV_CHECK_EQ_I64(sv_vmx_ctl_adjust(0x0000000100000003ull, 0, 0, &out,
+					  &missing), 0);
+	SV_CHECK_EQ_U64(out, 0x1);
+}
+
+static void test_cr_fixed(void)
+{
+	/* CR0 FIXED0 0x80000021 (PG, NE, PE), FIXED1 all ones */
+	SV_CHECK_EQ_U64(sv_vmx_cr_fixed(0x11, 0x80000021ull, 0xffffffffull),
+			0x80000031ull);
+	/* CR4 FIXED0 VMXE, FIXED1 without bit 22 */
+	SV_CHECK_EQ_U64(sv_vmx_cr_fixed(0x400020, 0x2000, 0x3fffff),
+			0x2020);
+}
+
 CU_TestInfo sv_tests_vmx[] = {
 	{ "exit_reason_values", test_exit_reason_values },
 	{ "exit_reason_names", test_exit_reason_names },
@@ -530,5 +575,7 @@ CU_TestInfo sv_tests_vmx[] = {
 	{ "ept_qual", test_ept_qual },
 	{ "access_rights", test_access_rights },
 	{ "controls_and_msrs", test_controls_and_msrs },
+	{ "ctl_adjust", test_ctl_adjust },
+	{ "cr_fixed", test_cr_fixed },
 	CU_TEST_INFO_NULL,
 };
