@@ -64,3 +64,8 @@ void arch_sched_attach(struct sv_sched *s)
 	irq_set_exit_hook(s ? on_irq_exit : NULL);
 	host_irq_restore(flags);
 }
+
+struct sv_sched *arch_sched_attached(void)
+{
+	return attached;
+}

@@ -6,10 +6,13 @@
  */
 #include "sv/host.h"
 
+#include "arch_sched.h"
 #include "kernel.h"
 #include "kmem_kernel.h"
 #include "serial.h"
+#include "sv/sched.h"
 #include "sv/string.h"
+#include "sv/task.h"
 #include "timer.h"
 #include "tsc.h"
 #include "x86.h"
@@ -56,9 +59,19 @@ void host_timer_arm(uint64_t deadline)
 	(void)deadline;
 }
 
-/* The tick (or any interrupt) ends each hlt: a wait is at most a tick long. */
+/*
+ * A task (a halted guest's vCPU) sleeps, so the processor goes to the
+ * others; outside tasks the tick (or any interrupt) ends each hlt.
+ */
 void host_wait_until(uint64_t deadline)
 {
+	struct sv_sched *s = arch_sched_attached();
+	uint64_t now = timer_now_ns();
+
+	if (s && s->current && now < deadline) {
+		(void)task_sleep(s, deadline - now);
+		return;
+	}
 	while (timer_now_ns() < deadline)
 		host_idle();
 }

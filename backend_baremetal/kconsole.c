@@ -32,6 +32,7 @@ struct kconsole {
 
 static struct console con;	/* large: history and scratch buffers */
 static struct kconsole kc;
+static const struct kconsole_hooks *run_hooks;
 
 static void dev_write_all(struct sv_chardev *dev, const char *buf, size_t len)
 {
@@ -47,11 +48,12 @@ static void dev_write_all(struct sv_chardev *dev, const char *buf, size_t len)
 }
 
 /* The console's sink: COM1 with CR LF line ends, and the VGA screen. */
-static void kc_write(void *ctx, const char *buf, size_t len)
+void kconsole_sink(void *ctx, const char *buf, size_t len)
 {
-	struct kconsole *k = ctx;
+	struct kconsole *k = &kc;
 	size_t start = 0;
 
+	(void)ctx;
 	for (size_t i = 0; i < len; i++) {
 		if (buf[i] != '\n')
 			continue;
@@ -74,6 +76,8 @@ static int kc_mem_stats(void *ctx, struct kmem_stats *st)
 static int kc_halt(void *ctx)
 {
 	(void)ctx;
+	if (run_hooks && run_hooks->before_halt)
+		run_hooks->before_halt();
 	console_fini(&con);
 	kfs_shutdown();
 	kernel_stop(true);
@@ -87,6 +91,8 @@ static int kc_reboot(void *ctx)
 	} SV_PACKED no_idt = { 0, 0 };
 
 	(void)ctx;
+	if (run_hooks && run_hooks->before_halt)
+		run_hooks->before_halt();
 	console_fini(&con);
 	kfs_shutdown();
 	cli();
@@ -110,27 +116,38 @@ static bool pump(struct sv_chardev *dev)
 	return n > 0;
 }
 
-void kconsole_run(void)
+bool kconsole_init(void)
 {
-	struct console_host host = {
-		.write = kc_write, .ctx = &kc, .mem_stats = kc_mem_stats,
-		.halt = kc_halt, .reboot = kc_reboot,
-	};
-	bool got;
-
 	kc.serial = chardev_find(&sv_kernel_devices, "ttyS0");
 	kc.kbd = chardev_find(&sv_kernel_devices, "kbd0");
 	kc.screen = chardev_find(&sv_kernel_devices, "vga0");
-	if (!kc.serial) {
+	if (!kc.serial)
 		sv_printf("console: no ttyS0, no console\n");
+	return kc.serial != NULL;
+}
+
+void kconsole_run(const struct kconsole_hooks *hooks)
+{
+	struct console_host host = {
+		.write = kconsole_sink, .ctx = &kc, .mem_stats = kc_mem_stats,
+		.halt = kc_halt, .reboot = kc_reboot,
+		.vm = hooks ? hooks->vm : NULL,
+	};
+	bool got;
+
+	if (!kc.serial && !kconsole_init())
 		kernel_stop(false);
-	}
+	run_hooks = hooks;
 	console_init(&con, kfs_vfs(), &host);
 	console_start(&con);
 	for (;;) {
 		got = pump(kc.serial);
 		got |= pump(kc.kbd);
-		if (!got)
+		if (got)
+			continue;
+		if (hooks && hooks->idle)
+			hooks->idle();
+		else
 			hlt();	/* until the next byte, key or tick */
 	}
 }

@@ -37,7 +37,7 @@
 #include "drivers.h"
 #include "irq.h"
 #include "kernel.h"
-#include "kconsole.h"
+#include "kvmm.h"
 #include "kfs.h"
 #include "kmem_kernel.h"
 #include "kselftest.h"
@@ -296,7 +296,11 @@ void kmain(uint32_t magic, uint64_t info_pa)
 
 	if (cmdline_has(mi.cmdline, "console")) {
 		boot_line("smartvm: boot complete; console on COM1");
-		kconsole_run();
+		kvmm_main(mi.cmdline, true);
+	}
+	if (cmdline_has(mi.cmdline, "start")) {
+		boot_line("smartvm: boot complete; starting the VMs of start=");
+		kvmm_main(mi.cmdline, false);
 	}
 	boot_line("smartvm: boot complete; nothing to run yet, stopping");
 	kfs_shutdown();

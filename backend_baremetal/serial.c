@@ -23,6 +23,7 @@ enum {
 #define MCR_DTR_RTS_OUT2 0x0b
 #define LSR_THRE  0x20		/* room in the transmit FIFO */
 #define LSR_TEMT  0x40		/* transmitter empty */
+#define UART_FIFO_SIZE 16	/* 16550A transmit FIFO */
 #define UART_CLOCK_DIV_115200 1	/* 1.8432 MHz / 16 / 115200 */
 
 /* Spin limit so a missing UART (no chip at base) cannot hang the kernel. */
@@ -61,6 +62,18 @@ void serial_write(uint16_t base, const char *buf, size_t len)
 			serial_putc(base, '\r');
 		serial_putc(base, buf[i]);
 	}
+}
+
+size_t serial_write_some(uint16_t base, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	size_t n = len < UART_FIFO_SIZE ? len : UART_FIFO_SIZE;
+
+	if (!(inb(base + UART_LSR) & LSR_THRE))
+		return 0;
+	for (size_t i = 0; i < n; i++)	/* THRE: the FIFO is empty */
+		outb(base + UART_THR, p[i]);
+	return n;
 }
 
 void serial_drain(uint16_t base)

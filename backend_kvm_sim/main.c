@@ -28,6 +28,7 @@
 #include "sv/host.h"
 #include "sv/machine.h"
 #include "sv/record.h"
+#include "sv/vmrecord.h"
 #include "sv/trace.h"
 #include "sv/vmconfig.h"
 #include "sv_version.h"
@@ -166,8 +167,7 @@ static void run_cleanup(struct run_ctx *rc)
 struct recording {
 	FILE *f;
 	const char *path;
-	struct sv_trace_writer w;
-	struct sv_recorder rec;
+	struct vmrecord r;
 };
 
 #define CPUID_1_ECX_VMX		(1u << 5)
@@ -191,62 +191,42 @@ static void trace_to_file(void *ctx, const void *buf, size_t len)
 	fwrite(buf, 1, len, ctx);
 }
 
-/* Open the trace and write its prologue: CONFIG, IMAGE, REALTIME. */
+/* Open the trace and write its prologue (sv/vmrecord.h). */
 static int record_begin(struct recording *r, const struct run_ctx *rc,
 			uint64_t wallclock)
 {
-	struct sv_trace_header h = { .producer = "kvm" };
-	struct sv_digest d;
-	struct sv_trace_enc e;
+	const struct vmrecord_source src = {
+		.producer = "kvm", .cpu_features = host_cpu_features(),
+		.config = rc->config_text, .config_len = rc->config_len,
+		.image = rc->image, .image_len = rc->image_len,
+		.wallclock_ns = wallclock,
+	};
 
 	r->f = fopen(r->path, "wbe");
 	if (!r->f) {
 		fprintf(stderr, "smartvm: %s: %s\n", r->path, strerror(errno));
 		return -1;
 	}
-	h.cpu_features = host_cpu_features();
-	sv_digest_init(&d);
-	sv_digest_bytes(&d, rc->config_text, rc->config_len);
-	sv_digest_bytes(&d, rc->image, rc->image_len);
-	h.config_digest = d.h;
-	sv_trace_writer_begin(&r->w, trace_to_file, r->f, &h);
-	sv_trace_write(&r->w, SV_TR_CONFIG, 0, 0, rc->config_text,
-		       rc->config_len, NULL, 0);
-	sv_trace_write(&r->w, SV_TR_IMAGE, 0, 0, rc->image, rc->image_len,
-		       NULL, 0);
-	sv_tenc_init(&e);
-	sv_tenc_u64(&e, wallclock);
-	sv_trace_write(&r->w, SV_TR_REALTIME, 0, 0, e.b, e.n, NULL, 0);
-	sv_recorder_init(&r->rec, &r->w, 0, &kvm_backend_ops, NULL);
+	vmrecord_begin(&r->r, trace_to_file, r->f, &src, &kvm_backend_ops,
+		       NULL);
 	return 0;
 }
 
-/* VM_END, then (after the machine is gone) END; reports write errors. */
-static void record_vm_end(struct recording *r, const struct sv_vm *vm,
-			  uint64_t digest)
+/* VM_END and END, after the machine is gone; reports write errors. */
+static int record_end(struct recording *r, const struct sv_vm *vm,
+		      uint64_t digest)
 {
-	struct sv_trace_enc e;
-	size_t reason_len = strlen(vm->stop_reason);
+	int err;
 
-	sv_tenc_init(&e);
-	sv_tenc_u32(&e, (uint32_t)vm->state);
-	sv_tenc_u32(&e, (uint32_t)vm->exit_status);
-	sv_tenc_u64(&e, digest);
-	sv_trace_write(&r->w, SV_TR_VM_END, 0, 0, e.b, e.n, vm->stop_reason,
-		       reason_len);
-}
-
-static int record_end(struct recording *r, uint64_t digest)
-{
-	sv_trace_writer_end(&r->w, digest);
-	if (ferror(r->f) | fclose(r->f) || r->w.error) {
+	vmrecord_vm_end(&r->r, vm, digest);
+	err = vmrecord_end(&r->r, digest);
+	if (ferror(r->f) | fclose(r->f) || err) {
 		fprintf(stderr, "smartvm: %s: could not write the trace%s%s\n",
-			r->path, r->w.error ? ": " : "",
-			r->w.error ? sv_strerror(r->w.error) : "");
+			r->path, err ? ": " : "", err ? sv_strerror(err) : "");
 		return -1;
 	}
 	fprintf(stderr, "smartvm: trace %s: %llu exits, digest %016llx\n",
-		r->path, (unsigned long long)r->w.exits,
+		r->path, (unsigned long long)r->r.w.exits,
 		(unsigned long long)digest);
 	return 0;
 }
@@ -304,9 +284,9 @@ static int run_main(int argc, char **argv)
 			return STATUS_USAGE;
 		}
 		p.ops = &sv_record_ops;
-		p.backend_inst = &rec->rec;
+		p.backend_inst = &rec->r.rec;
 		p.clock = sv_recorder_clock;
-		p.clock_ctx = &rec->rec;
+		p.clock_ctx = &rec->r.rec;
 		p.clock_realtime = true;
 	}
 	if (machine_create(&m, &p, err, sizeof(err))) {
@@ -329,14 +309,11 @@ static int run_main(int argc, char **argv)
 	if (rc.serial)
 		fflush(rc.serial);
 	if (rec)	/* the state as the VM ended, before teardown */
-		digest = sv_vm_state_digest(rec->rec.effects.h,
-					    machine_devices_digest(&m));
+		digest = vmrecord_digest(&rec->r, machine_devices_digest(&m));
 	machine_destroy(&m);
-	if (rec) {
-		record_vm_end(rec, &m.vm, digest);
-		if (record_end(rec, digest) && status != STATUS_VM_FAILED)
-			status = STATUS_USAGE;
-	}
+	if (rec && record_end(rec, &m.vm, digest) &&
+	    status != STATUS_VM_FAILED)
+		status = STATUS_USAGE;
 	run_cleanup(&rc);
 	return status;
 }

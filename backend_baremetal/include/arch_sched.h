@@ -23,4 +23,7 @@ void arch_sched_config(struct sv_sched_config *cfg);
  */
 void arch_sched_attach(struct sv_sched *s);
 
+/* The scheduler attached now, or NULL. */
+struct sv_sched *arch_sched_attached(void);
+
 #endif /* SV_BM_ARCH_SCHED_H */

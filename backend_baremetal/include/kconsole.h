@@ -9,9 +9,29 @@
 #ifndef SV_BM_KCONSOLE_H
 #define SV_BM_KCONSOLE_H
 
-#include "sv/compiler.h"
+#include <stdbool.h>
+#include <stddef.h>
 
-/* Print the prompt and serve the console until halt or reboot. */
-SV_NORETURN void kconsole_run(void);
+#include "sv/compiler.h"
+#include "sv/console.h"
+
+/* What the kernel's run time adds to the console (kvmm.c). */
+struct kconsole_hooks {
+	const struct console_vm_ops *vm;	/* the `vm` commands */
+	void (*idle)(void);		/* nothing came in: poll, then nap */
+	void (*before_halt)(void);	/* stop the VMs before `halt` */
+};
+
+/* Find the console's devices; false (with a message) without ttyS0. */
+bool kconsole_init(void);
+
+/* The console's output: COM1 with CR LF line ends, and the VGA screen. */
+void kconsole_sink(void *ctx, const char *buf, size_t len);
+
+/*
+ * Print the prompt and serve the console until halt or reboot, as a task
+ * (hooks->idle sleeps) or on the boot context (hooks NULL: hlt when idle).
+ */
+SV_NORETURN void kconsole_run(const struct kconsole_hooks *hooks);
 
 #endif

@@ -15,6 +15,11 @@
 void serial_init(uint16_t base);
 /* Write bytes, translating "\n" to "\r\n"; waits for room in the FIFO. */
 void serial_write(uint16_t base, const char *buf, size_t len);
+/*
+ * Without waiting: as many bytes as the transmit FIFO takes now (none
+ * while it is still sending). Returns how many went.
+ */
+size_t serial_write_some(uint16_t base, const void *buf, size_t len);
 /* Wait until the transmitter is completely empty (LSR.TEMT). */
 void serial_drain(uint16_t base);
 
