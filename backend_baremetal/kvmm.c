@@ -21,6 +21,7 @@
 #include "sv/string.h"
 #include "sv/vmmgr.h"
 #include "vmx.h"
+#include "x86.h"
 
 #define KVMM_STACK_SIZE		(32u << 10)	/* vm_run and the handlers */
 #define KVMM_TASK_STACK		(32u << 10)	/* the manager task */
@@ -155,6 +156,23 @@ static void vm_created(void *ctx, struct vmmgr_vm *v)
 	if (ops->set_segment(v->m.vcpu->b, SV_SEG_TR, &tr) == 0)
 		sv_format(mgr.h.out, mgr.h.out_ctx, "vm %s: guest TR made "
 			  "unusable on purpose (badstate=)\n", v->name);
+}
+
+/*
+ * vmxstats counts the monitor's work in TSC ticks, which Bochs advances
+ * once per instruction: show that on 1000 NOPs (on hardware the ratio is
+ * whatever the clock is).
+ */
+static void tsc_check(void)
+{
+	unsigned long flags = host_irq_save();
+	uint64_t t0 = rdtsc(), t1;
+
+	__asm__ volatile(".rept 1000\n\tnop\n\t.endr" ::: "memory");
+	t1 = rdtsc();
+	host_irq_restore(flags);
+	sv_printf("vmxstats: 1000 NOPs take %lu TSC ticks\n",
+		  (unsigned long)(t1 - t0));
 }
 
 static void start(const char *name)
@@ -309,6 +327,8 @@ void kvmm_main(const char *cmdline, bool console)
 
 	sv_strlcpy(cmdline_copy, cmdline, sizeof(cmdline_copy));
 	vmxstats = cmdline_has(cmdline, "vmxstats");
+	if (vmxstats)
+		tsc_check();
 	if (cmdline_value(cmdline, "badstate", badstate, sizeof(badstate)) < 0)
 		badstate[0] = '\0';
 	if (vmx_usable(why, sizeof(why)))

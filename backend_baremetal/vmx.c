@@ -38,6 +38,7 @@
 #define CR0_PG		SV_BIT64(31)
 #define CR4_PSE		SV_BIT64(4)
 #define CR4_PAE		SV_BIT64(5)
+#define CR4_OSFXSR	SV_BIT64(9)
 #define CR4_VMXE	SV_BIT64(13)
 #define RFLAGS_FIXED1	SV_BIT64(1)
 #define DR7_FIXED1	0x400ull
@@ -63,6 +64,9 @@
 #define PDE_4M_IDENTITY		0xe7u	/* P, RW, US, A, D, PS */
 
 #define VMX_MAX_REGIONS		8
+#define FXSAVE_SIZE		512
+#define FCW_DEFAULT		0x037f	/* x87 control word after FNINIT */
+#define MXCSR_DEFAULT		0x1f80	/* all SSE exceptions masked */
 #define VMX_IO_BITMAP_PAGES	2	/* A: ports 0-0x7fff, B: the rest */
 
 SV_STATIC_ASSERT(SV_VMCS_HOST_RSP == 0x6c14, "vmx_entry.S names HOST_RSP");
@@ -154,6 +158,7 @@ static struct {
 	hpa_t vmxon_pa;
 	uint64_t saved_cr0, saved_cr4;
 	struct sv_bvcpu *current;	/* whose VMCS is current */
+	struct sv_bvcpu *fpu_owner;	/* whose x87/SSE state the FPU holds */
 	uint16_t next_vpid;
 } vmx;
 
@@ -234,7 +239,8 @@ static int vmx_operation_enter(void)
 	 * fixed bits decide what VMX operation accepts. */
 	write_cr0(sv_vmx_cr_fixed(cr0 & ~(CR0_CD | CR0_NW), caps.cr0_fixed0,
 				  caps.cr0_fixed1));
-	write_cr4(sv_vmx_cr_fixed(cr4 | CR4_VMXE, caps.cr4_fixed0,
+	/* OSFXSR: FXSAVE/FXRSTOR move the guests' SSE state too */
+	write_cr4(sv_vmx_cr_fixed(cr4 | CR4_VMXE | CR4_OSFXSR, caps.cr4_fixed0,
 				  caps.cr4_fixed1));
 	st = vmx_on(vmx.vmxon_pa.v);
 	if (st != VMX_OK) {
@@ -260,11 +266,12 @@ static void vmx_operation_leave(void)
 
 	if (st != VMX_OK)
 		(void)vmx_failed("VMXOFF", st);
-	write_cr4(read_cr4() & ~CR4_VMXE);
+	write_cr4(vmx.saved_cr4);
 	write_cr0(vmx.saved_cr0);
 	host_pages_free(vmx.vmxon_region, 1);
 	vmx.vmxon_region = NULL;
 	vmx.current = NULL;
+	vmx.fpu_owner = NULL;
 	sv_printf("vmx: VMX operation left (VMXOFF, CR4.VMXE clear)\n");
 }
 
@@ -287,6 +294,8 @@ struct sv_bvm {
 };
 
 struct sv_bvcpu {
+	/* the guest's x87/SSE state while another vCPU has the FPU */
+	uint8_t fpu[FXSAVE_SIZE] __attribute__((aligned(16)));
 	struct sv_bvm *vm;
 	uint32_t id;
 	uint16_t vpid;
@@ -664,6 +673,9 @@ static int vmx_vcpu_create(struct sv_bvm *vm, uint32_t id,
 		return -SV_ENOMEM;
 	}
 	*(uint32_t *)v->vmcs = sv_vmx_basic_revision(caps.basic);
+	/* FXSAVE layout: FCW at byte 0, MXCSR at byte 24 (the rest zero) */
+	*(uint16_t *)&v->fpu[0] = FCW_DEFAULT;
+	*(uint32_t *)&v->fpu[24] = MXCSR_DEFAULT;
 	if (caps.vpid)
 		v->vpid = ++vmx.next_vpid ? vmx.next_vpid : ++vmx.next_vpid;
 	setup_bitmaps(v);
@@ -702,6 +714,8 @@ static void vmx_vcpu_destroy(struct sv_bvcpu *v)
 	flags = host_irq_save();
 	if (vmx.current == v)
 		vmx.current = NULL;
+	if (vmx.fpu_owner == v)
+		vmx.fpu_owner = NULL;
 	(void)vmx_clear(v->vmcs_pa.v);	/* the CPU writes back its copy */
 	host_irq_restore(flags);
 	if (v->vm->vcpu == v)
@@ -779,12 +793,28 @@ static void account_monitor(struct sv_bvcpu *v)
 	c->total += spent;
 }
 
+/*
+ * The kernel never touches the FPU (it is built without SSE), so a
+ * guest's x87/SSE registers stay in the FPU while it is off the processor,
+ * and move to memory only when another vCPU is about to run.
+ */
+static void fpu_switch_to(struct sv_bvcpu *v)
+{
+	if (vmx.fpu_owner == v)
+		return;
+	if (vmx.fpu_owner)
+		__asm__ volatile("fxsave64 %0" : "=m"(vmx.fpu_owner->fpu));
+	__asm__ volatile("fxrstor64 %0" : : "m"(v->fpu));
+	vmx.fpu_owner = v;
+}
+
 static int vmx_run(struct sv_bvcpu *v, struct sv_exit *exit)
 {
 	unsigned long flags = host_irq_save();
 	enum vmx_status st;
 
 	vmcs_load(v);
+	fpu_switch_to(v);
 	account_monitor(v);
 	st = vmx_enter(&v->g, v->launched);
 	v->exit_tsc = rdtsc();
