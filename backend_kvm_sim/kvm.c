@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "host_posix.h"
+#include "sv/cpu.h"
 #include "sv/errno.h"
 #include "sv/vmx.h"
 
@@ -179,7 +180,12 @@ static int kvm_map_memory(struct sv_bvm *vm, gpa_t gpa, void *hva,
 	return 0;
 }
 
-/* Give the guest the CPUID KVM supports (a fresh vCPU has none at all). */
+/*
+ * Give the guest the CPUID KVM supports (a fresh vCPU has none at all),
+ * with leaf 1 as the VT-x backend's CPUID handler shows it (vmm/cpuid.c):
+ * a hypervisor is present, VMX is not. KVM reports VMX where it nests, and
+ * leaves the hypervisor bit to its user.
+ */
 static int kvm_set_cpuid(struct sv_bvcpu *vcpu)
 {
 	const unsigned max = 128;
@@ -189,9 +195,20 @@ static int kvm_set_cpuid(struct sv_bvcpu *vcpu)
 	if (!c)
 		return -SV_ENOMEM;
 	c->nent = max;
-	if (ioctl(vcpu->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0 ||
-	    ioctl(vcpu->fd, KVM_SET_CPUID2, c) < 0)
+	if (ioctl(vcpu->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
 		err = errno_to_sv(errno);
+		goto out;
+	}
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == SV_CPUID_FEATURES)
+			e->ecx = (e->ecx | SV_CPUID_1_ECX_HYPERVISOR) &
+				 ~SV_CPUID_1_ECX_VMX;
+	}
+	if (ioctl(vcpu->fd, KVM_SET_CPUID2, c) < 0)
+		err = errno_to_sv(errno);
+out:
 	free(c);
 	return err;
 }

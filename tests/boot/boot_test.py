@@ -5,7 +5,7 @@
                  [--cmdline WORDS] [--expect REGEX]... [--reject REGEX]...
                  --verdict pass|fail [--timeout SECONDS]
                  [--machine q35|pc] [--disk FILE | --disk-size SIZE]
-                 [--send LINE]...
+                 [--send LINE]... [--com2 FILE] [--megs MIB]
 
 The kernel image is put on a fresh GRUB2 ISO with the given command line
 (ci/mkiso.sh), booted, and its serial output is matched line by line (CR
@@ -18,7 +18,15 @@ ATA driver looks; --disk-size attaches a fresh sparse one of SIZE bytes
 no legacy IDE channel (its ICH9 controller is AHCI), so there the disk
 hangs off an added PIIX3 IDE function; on pc the CD-ROM then sits on the
 secondary channel, and in Bochs the disk is ata0-master and the CD-ROM
-moves to ata1-master.
+moves to ata1-master. The kernel writes to its disk (its log, at least):
+QEMU gets the --disk file itself, so a later boot sees what an earlier one
+wrote; Bochs gets a copy made in the run's temporary directory, so a disk
+from the build (such as tests/guests/guests.svfs) is never changed.
+--megs (Bochs only) gives the machine that much RAM, 128 MiB by default;
+each guest the kernel runs takes its RAM from it. --com2 (Bochs only)
+copies what the kernel sent to COM2, byte for byte (a record/replay trace
+with trace=NAME on the kernel command line), to FILE after the run,
+whatever its outcome.
 --verdict is how the run must end:
   QEMU:  the isa-debug-exit status, 33 for pass and 35 for fail (anything
          else, such as 0 for a triple fault, is neither);
@@ -47,7 +55,7 @@ QEMU_STATUS = {"pass": 33, "fail": 35}
 PROMPT = b"smartvm> "
 
 BOCHSRC = """\
-megs: 128
+megs: {megs}
 cpu: model={cpu}, ips=50000000, reset_on_triple_fault=0
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
@@ -79,9 +87,13 @@ def parse_size(text):
     return int(m.group(1)) << (10 * " KMGT".index(m.group(2) or " "))
 
 
-def disk_image(args, tmp):
-    """The raw image to attach, or None: --disk as given, or a fresh sparse
-    file of --disk-size bytes."""
+def disk_image(args, tmp, copy=False):
+    """The raw image to attach, or None: --disk as given (with copy, a copy
+    of it in tmp), or a fresh sparse file of --disk-size bytes."""
+    if args.disk and copy:
+        path = os.path.join(tmp, "disk-copy.img")
+        shutil.copyfile(args.disk, path)
+        return path
     if args.disk:
         return os.path.abspath(args.disk)
     if args.disk_size is None:
@@ -200,17 +212,19 @@ def run_bochs(iso, args, tmp):
         print("SKIPPED: bochs is not installed (ci/setup.sh)")
         sys.exit(SKIP)
     com1 = os.path.join(tmp, "com1.txt")
+    com2 = os.path.join(tmp, "com2.bin")
     rc = os.path.join(tmp, "bochsrc")
     cmds = os.path.join(tmp, "cmds")
-    disk = disk_image(args, tmp)
+    disk = disk_image(args, tmp, copy=True)
     if disk:
         ata = ("ata0-master: type=disk, path=%s, mode=flat\n"
                "ata1-master: type=cdrom, path=%s, status=inserted" % (disk, iso))
     else:
         ata = "ata0-master: type=cdrom, path=%s, status=inserted" % iso
     with open(rc, "w") as f:
-        f.write(BOCHSRC.format(cpu=args.cpu, ata=ata, com1=com1,
-                               com2=os.path.join(tmp, "com2.bin"),
+        f.write(BOCHSRC.format(megs=args.megs, cpu=args.cpu, ata=ata,
+                               com1=com1,
+                               com2=com2,
                                log=os.path.join(tmp, "bochs.log")))
     with open(cmds, "w") as f:
         f.write("c\n")
@@ -226,6 +240,11 @@ def run_bochs(iso, args, tmp):
                        stderr=subprocess.STDOUT, timeout=args.timeout, cwd=tmp)
     except subprocess.TimeoutExpired:
         timed_out = "timed out after %ds" % args.timeout
+    if args.com2:
+        if os.path.exists(com2):
+            shutil.copyfile(com2, args.com2)
+        else:			# no byte came: an empty capture
+            open(args.com2, "wb").close()
     out = ""
     if os.path.exists(com1):
         with open(com1, "rb") as f:
@@ -262,9 +281,16 @@ def main():
                       help="attach a fresh sparse raw image of this size")
     ap.add_argument("--send", action="append", default=[],
                     help="type this line on COM1 at the next prompt (QEMU)")
+    ap.add_argument("--megs", type=int, default=128,
+                    help="Bochs' RAM in MiB (default 128)")
+    ap.add_argument("--com2", metavar="FILE",
+                    help="copy the COM2 capture here after the run (Bochs)")
     args = ap.parse_args()
     if args.send and args.emulator != "qemu":
         print("FAILED: --send needs --emulator qemu")
+        return 1
+    if args.com2 and args.emulator != "bochs":
+        print("FAILED: --com2 needs --emulator bochs")
         return 1
     if args.disk and not os.path.exists(args.disk):
         print("FAILED: no disk image at %s" % args.disk)
@@ -276,10 +302,12 @@ def main():
     if not shutil.which("grub-mkrescue"):
         print("SKIPPED: grub-mkrescue is not installed (ci/setup.sh)")
         return SKIP
+    start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="svboot-") as tmp:
         iso = make_iso(args.kernel, args.cmdline, tmp)
         run = run_qemu if args.emulator == "qemu" else run_bochs
         out, problem = run(iso, args, tmp)
+    seconds = time.monotonic() - start
 
     lines = out.replace("\r", "").splitlines()
     print("---- COM1 ----")
@@ -296,8 +324,10 @@ def main():
     for p in problems:
         print("FAILED:", p)
     if not problems:
-        print("ok: %s boot, verdict %s, %d expectations" % (
-            args.emulator, args.verdict, len(args.expect)))
+        print("ok: %s boot, verdict %s, %d expectations, %.1f s" % (
+            args.emulator, args.verdict, len(args.expect), seconds))
+    else:
+        print("(%s run of %.1f s)" % (args.emulator, seconds))
     return 1 if problems else 0
 
 
