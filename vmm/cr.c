@@ -18,31 +18,6 @@
 #include "sv/errno.h"
 #include "vmm_internal.h"
 
-/* Where each register the qualification names lives in struct sv_regs. */
-static const size_t gpr_offset[16] = {
-	[SV_VMX_GPR_RAX] = offsetof(struct sv_regs, rax),
-	[SV_VMX_GPR_RCX] = offsetof(struct sv_regs, rcx),
-	[SV_VMX_GPR_RDX] = offsetof(struct sv_regs, rdx),
-	[SV_VMX_GPR_RBX] = offsetof(struct sv_regs, rbx),
-	[SV_VMX_GPR_RSP] = offsetof(struct sv_regs, rsp),
-	[SV_VMX_GPR_RBP] = offsetof(struct sv_regs, rbp),
-	[SV_VMX_GPR_RSI] = offsetof(struct sv_regs, rsi),
-	[SV_VMX_GPR_RDI] = offsetof(struct sv_regs, rdi),
-	[SV_VMX_GPR_R8]  = offsetof(struct sv_regs, r8),
-	[SV_VMX_GPR_R9]  = offsetof(struct sv_regs, r9),
-	[SV_VMX_GPR_R10] = offsetof(struct sv_regs, r10),
-	[SV_VMX_GPR_R11] = offsetof(struct sv_regs, r11),
-	[SV_VMX_GPR_R12] = offsetof(struct sv_regs, r12),
-	[SV_VMX_GPR_R13] = offsetof(struct sv_regs, r13),
-	[SV_VMX_GPR_R14] = offsetof(struct sv_regs, r14),
-	[SV_VMX_GPR_R15] = offsetof(struct sv_regs, r15),
-};
-
-/* The qualification's GPR field is 4 bits, so n < 16 always. */
-static uint64_t *gpr(struct sv_regs *r, unsigned n)
-{
-	return (uint64_t *)(void *)((char *)r + gpr_offset[n & 15]);
-}
 
 /*
  * The bits of a GPR that MOV CR uses: all 64 in 64-bit mode (CS.L, only
@@ -154,7 +129,7 @@ static int mov_to_cr(struct sv_vcpu *vcpu, const struct sv_cr_qual *q)
 		err = vcpu->vm->ops->get_regs(vcpu->b, &regs);
 	if (err)
 		return err;
-	return cr_write(vcpu, q->cr, *gpr(&regs, q->gpr) & mask);
+	return cr_write(vcpu, q->cr, *vcpu_gpr(&regs, q->gpr) & mask);
 }
 
 static int mov_from_cr(struct sv_vcpu *vcpu, const struct sv_cr_qual *q)
@@ -170,7 +145,7 @@ static int mov_from_cr(struct sv_vcpu *vcpu, const struct sv_cr_qual *q)
 		err = ops->get_regs(vcpu->b, &regs);
 	if (err)
 		return err;
-	*gpr(&regs, q->gpr) = val & mask;	/* a 32-bit write zero-extends */
+	*vcpu_gpr(&regs, q->gpr) = val & mask;	/* a 32-bit write zero-extends */
 	err = ops->set_regs(vcpu->b, &regs);
 	if (err)
 		return err;

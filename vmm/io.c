@@ -31,8 +31,9 @@ int handle_io(struct sv_vcpu *vcpu, const struct sv_exit *exit)
 
 /*
  * An access to guest-physical memory that no RAM backs. The backend decoded
- * it (access_size); without that, the instruction emulator has to, which
- * the VT-x backend brings.
+ * it (access_size, under KVM), or it did not (a VT-x EPT violation gives
+ * only the address and the direction) and the instruction emulator decodes
+ * the instruction (emulate.c).
  */
 int handle_mmio(struct sv_vcpu *vcpu, const struct sv_exit *exit)
 {
@@ -42,13 +43,14 @@ int handle_mmio(struct sv_vcpu *vcpu, const struct sv_exit *exit)
 	unsigned size = exit->access_size;
 	int err;
 
+	if (size == 0)
+		return emulate_mmio(vcpu, exit);
 	if (size != 1 && size != 2 && size != 4 && size != 8) {
-		vm_fail(vm, "MMIO %s at 0x%lx (rip 0x%lx) needs instruction "
-			"decoding, which this backend does not provide",
+		vm_fail(vm, "MMIO %s at 0x%lx (rip 0x%lx) with access size %u",
 			write ? "write" : "read",
 			(unsigned long)exit->guest_physical.v,
-			(unsigned long)exit->rip);
-		return -SV_ENOSYS;
+			(unsigned long)exit->rip, size);
+		return -SV_EINVAL;
 	}
 	err = iobus_access(&vm->bus, SV_IO_MMIO, exit->guest_physical.v, size,
 			   write, &data);

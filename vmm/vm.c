@@ -9,6 +9,7 @@
 #include "sv/vm.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #include "sv/errno.h"
 #include "sv/format.h"
@@ -296,4 +297,29 @@ void vcpu_dump(struct sv_vcpu *vcpu, sv_sink_fn sink, void *ctx)
 				  "ar %05x\n", seg_names[s], seg.selector,
 				  (unsigned long)seg.base, seg.limit, seg.access);
 	}
+}
+
+/* Where each register VMX numbers (enum sv_vmx_gpr) lives in sv_regs. */
+static const size_t gpr_offset[16] = {
+	[SV_VMX_GPR_RAX] = offsetof(struct sv_regs, rax),
+	[SV_VMX_GPR_RCX] = offsetof(struct sv_regs, rcx),
+	[SV_VMX_GPR_RDX] = offsetof(struct sv_regs, rdx),
+	[SV_VMX_GPR_RBX] = offsetof(struct sv_regs, rbx),
+	[SV_VMX_GPR_RSP] = offsetof(struct sv_regs, rsp),
+	[SV_VMX_GPR_RBP] = offsetof(struct sv_regs, rbp),
+	[SV_VMX_GPR_RSI] = offsetof(struct sv_regs, rsi),
+	[SV_VMX_GPR_RDI] = offsetof(struct sv_regs, rdi),
+	[SV_VMX_GPR_R8]  = offsetof(struct sv_regs, r8),
+	[SV_VMX_GPR_R9]  = offsetof(struct sv_regs, r9),
+	[SV_VMX_GPR_R10] = offsetof(struct sv_regs, r10),
+	[SV_VMX_GPR_R11] = offsetof(struct sv_regs, r11),
+	[SV_VMX_GPR_R12] = offsetof(struct sv_regs, r12),
+	[SV_VMX_GPR_R13] = offsetof(struct sv_regs, r13),
+	[SV_VMX_GPR_R14] = offsetof(struct sv_regs, r14),
+	[SV_VMX_GPR_R15] = offsetof(struct sv_regs, r15),
+};
+
+uint64_t *vcpu_gpr(struct sv_regs *r, unsigned n)
+{
+	return (uint64_t *)(void *)((char *)r + gpr_offset[n & 15]);
 }

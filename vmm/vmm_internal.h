@@ -53,10 +53,25 @@ SV_MUST_CHECK int cpuid_cr4_reserved(struct sv_vcpu *vcpu, uint64_t *reserved);
 SV_MUST_CHECK int cpuid_efer_reserved(struct sv_vcpu *vcpu, uint64_t *reserved);
 
 /*
+ * emulate.c: an MMIO exit without a decoded access (access_size 0). Fetches
+ * and decodes the instruction at CS:RIP (guest paging off only), performs
+ * the access on the bus, writes the register and moves RIP past the
+ * instruction with set_regs, not complete_exit. Handler contract; the VM
+ * fails, with the reason, on anything it cannot emulate.
+ */
+int emulate_mmio(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+
+/*
  * exception.c: queue #GP(0) for the next entry, the answer to a guest's bad
  * CR or MSR access. The instruction is not completed: RIP stays on it, as
  * for any fault.
  */
 SV_MUST_CHECK int vcpu_inject_gp(struct sv_vcpu *vcpu);
+
+/*
+ * The register VMX number n (enum sv_vmx_gpr: exit qualifications,
+ * instruction information, ModRM) names in r; only n's low 4 bits count.
+ */
+uint64_t *vcpu_gpr(struct sv_regs *r, unsigned n);
 
 #endif

@@ -1,0 +1,569 @@
+/*
+ * The instruction emulator for MMIO exits that come undecoded (VT-x EPT
+ * violations; see sv/emulate.h for what it knows).
+ *
+ * emulate_mmio() is handle_mmio's path when the exit has no access size:
+ * fetch the instruction at CS.base + RIP through the backend's read_gpa,
+ * decode it, check it against the exit, and only then act: one access on
+ * the I/O bus, the register written back and RIP moved past the
+ * instruction with set_regs. complete_exit is not used: on VT-x it moves
+ * RIP by the exit's instruction length, which EPT violations do not
+ * report.
+ *
+ * The fetch reads guest-physical memory as linear memory, which holds
+ * only while guest paging is off; with paging on the VM is stopped until
+ * the page-table walker exists.
+ */
+#include "sv/emulate.h"
+
+#include <stddef.h>
+
+#include "sv/cpu.h"
+#include "sv/errno.h"
+#include "sv/format.h"
+#include "sv/iobus.h"
+#include "sv/vmx.h"
+#include "vmm_internal.h"
+
+/* ---- decoding ------------------------------------------------------------ */
+
+/* Opcodes (SDM vol. 2, appendix A) and prefixes */
+enum {
+	OP_MOV_RM8_R8 = 0x88,
+	OP_MOV_RM_R = 0x89,
+	OP_MOV_R8_RM8 = 0x8a,
+	OP_MOV_R_RM = 0x8b,
+	OP_MOV_AL_MOFFS = 0xa0,
+	OP_MOV_AX_MOFFS = 0xa1,
+	OP_MOV_MOFFS_AL = 0xa2,
+	OP_MOV_MOFFS_AX = 0xa3,
+	OP_MOV_RM8_IMM8 = 0xc6,
+	OP_MOV_RM_IMM = 0xc7,
+	OP_TWO_BYTE = 0x0f,
+	OP2_MOVZX_R_RM8 = 0xb6,
+	OP2_MOVZX_R_RM16 = 0xb7,
+};
+
+enum {
+	PREFIX_OPSIZE = 0x66,
+	PREFIX_ADSIZE = 0x67,
+	PREFIX_ES = 0x26, PREFIX_CS = 0x2e, PREFIX_SS = 0x36,
+	PREFIX_DS = 0x3e, PREFIX_FS = 0x64, PREFIX_GS = 0x65,
+	PREFIX_LOCK = 0xf0,
+	PREFIX_REPNE = 0xf2,
+	PREFIX_REP = 0xf3,
+};
+
+/* REX (64-bit mode only): 0100WRXB */
+#define REX_MASK	0xf0u
+#define REX_BASE	0x40u
+#define REX_W		SV_BIT(3)	/* 64-bit operand */
+#define REX_R		SV_BIT(2)	/* ModRM.reg's fourth bit */
+
+/* ModRM: mod 7:6, reg 5:3, rm 2:0; SIB: scale 7:6, index 5:3, base 2:0 */
+#define MODRM_MOD(b)	((unsigned)(b) >> 6)
+#define MODRM_REG(b)	(((unsigned)(b) >> 3) & 7u)
+#define MODRM_RM(b)	((unsigned)(b) & 7u)
+#define SIB_BASE(b)	((unsigned)(b) & 7u)
+enum {
+	MOD_NO_DISP = 0, MOD_DISP8 = 1, MOD_DISP_FULL = 2, MOD_REGISTER = 3,
+	RM_SIB = 4,		/* 32/64-bit addressing: a SIB byte follows */
+	RM_DISP32 = 5,		/* with mod 0: disp32 (RIP-relative in 64-bit) */
+	RM16_DISP16 = 6,	/* 16-bit addressing, mod 0: disp16 alone */
+	SIB_BASE_NONE = 5,	/* with mod 0: no base, disp32 */
+};
+
+/* The bytes being decoded; every read goes through cur_take. */
+struct cursor {
+	const uint8_t *bytes;
+	size_t avail;		/* at most SV_INSN_MAX_LEN */
+	size_t pos;
+};
+
+/*
+ * The next n (1..8) bytes, little-endian. Running out of the 15 bytes an
+ * instruction may have is -SV_E2BIG; out of the fetched ones, -SV_EFAULT.
+ */
+static int cur_take(struct cursor *c, unsigned n, uint64_t *val)
+{
+	uint64_t v = 0;
+
+	if (c->avail - c->pos < n) {
+		c->pos = c->avail;
+		return c->avail == SV_INSN_MAX_LEN ? -SV_E2BIG : -SV_EFAULT;
+	}
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)c->bytes[c->pos + i] << (8 * i);
+	c->pos += n;
+	*val = v;
+	return 0;
+}
+
+static int cur_byte(struct cursor *c, uint8_t *b)
+{
+	uint64_t v = 0;
+	int err = cur_take(c, 1, &v);
+
+	*b = (uint8_t)v;
+	return err;
+}
+
+/* Skip a ModRM memory operand (ModRM already read) for its length. */
+static int skip_modrm_memory(struct cursor *c, uint8_t modrm, unsigned adsize)
+{
+	unsigned mod = MODRM_MOD(modrm), rm = MODRM_RM(modrm);
+	unsigned disp = 0;
+	uint64_t ignored;
+	uint8_t sib;
+	int err;
+
+	if (mod == MOD_REGISTER)
+		return -SV_EINVAL;
+	if (adsize == 2) {
+		if (mod == MOD_DISP8)
+			disp = 1;
+		else if (mod == MOD_DISP_FULL ||
+			 (mod == MOD_NO_DISP && rm == RM16_DISP16))
+			disp = 2;
+	} else {
+		if (rm == RM_SIB) {
+			err = cur_byte(c, &sib);
+			if (err)
+				return err;
+			if (mod == MOD_NO_DISP && SIB_BASE(sib) == SIB_BASE_NONE)
+				disp = 4;
+		}
+		if (mod == MOD_DISP8)
+			disp = 1;
+		else if (mod == MOD_DISP_FULL ||
+			 (mod == MOD_NO_DISP && rm == RM_DISP32))
+			disp = 4;
+	}
+	return disp ? cur_take(c, disp, &ignored) : 0;
+}
+
+/* Sign-extend the low bytes of v to 64 bits. */
+static uint64_t sign_extend(uint64_t v, unsigned bytes)
+{
+	unsigned shift = 64 - 8 * bytes;
+
+	return (uint64_t)((int64_t)(v << shift) >> shift);
+}
+
+static uint64_t low_mask(unsigned bytes)
+{
+	return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
+}
+
+/*
+ * The register ModRM.reg names for an operand of size bytes: without REX,
+ * byte registers 4-7 are AH, CH, DH, BH (bits 15:8 of registers 0-3); with
+ * any REX they are SPL, BPL, SIL, DIL, and REX.R reaches R8-R15.
+ */
+static void set_reg_operand(struct sv_insn *in, unsigned reg, uint8_t rex)
+{
+	if (in->reg_size == 1 && !rex && reg >= 4) {
+		in->reg = (uint8_t)(reg - 4);
+		in->high_byte = true;
+		return;
+	}
+	in->reg = (uint8_t)(reg | ((rex & REX_R) ? 8u : 0u));
+}
+
+struct prefixes {
+	bool opsize, adsize;
+	uint8_t rex;
+};
+
+/* Legacy prefixes, then REX in 64-bit mode; leaves *op the opcode byte. */
+static int read_prefixes(struct cursor *c, enum sv_insn_mode mode,
+			 struct prefixes *p, uint8_t *op)
+{
+	int err;
+
+	for (;;) {
+		err = cur_byte(c, op);
+		if (err)
+			return err;
+		switch (*op) {
+		case PREFIX_OPSIZE:
+			p->opsize = true;
+			continue;
+		case PREFIX_ADSIZE:
+			p->adsize = true;
+			continue;
+		case PREFIX_ES: case PREFIX_CS: case PREFIX_SS:
+		case PREFIX_DS: case PREFIX_FS: case PREFIX_GS:
+			continue;	/* the address comes from the exit */
+		case PREFIX_LOCK: case PREFIX_REPNE: case PREFIX_REP:
+			return -SV_ENOSYS;
+		default:
+			break;
+		}
+		break;
+	}
+	/* REX counts only right before the opcode; an earlier one is ignored */
+	while (mode == SV_INSN_MODE_64 && (*op & REX_MASK) == REX_BASE) {
+		p->rex = *op;
+		err = cur_byte(c, op);
+		if (err)
+			return err;
+		if (*op == PREFIX_OPSIZE || *op == PREFIX_ADSIZE ||
+		    *op == PREFIX_LOCK || *op == PREFIX_REP ||
+		    *op == PREFIX_REPNE)
+			return -SV_ENOSYS;	/* legacy after REX: be strict */
+	}
+	return 0;
+}
+
+static unsigned operand_size(enum sv_insn_mode mode, const struct prefixes *p)
+{
+	if (mode == SV_INSN_MODE_64 && (p->rex & REX_W))
+		return 8;
+	if (mode == SV_INSN_MODE_16)
+		return p->opsize ? 4 : 2;
+	return p->opsize ? 2 : 4;
+}
+
+static unsigned address_size(enum sv_insn_mode mode, const struct prefixes *p)
+{
+	switch (mode) {
+	case SV_INSN_MODE_16:
+		return p->adsize ? 4 : 2;
+	case SV_INSN_MODE_32:
+		return p->adsize ? 2 : 4;
+	default:
+		return p->adsize ? 4 : 8;
+	}
+}
+
+/* ModRM forms: 88-8B, C6/C7 and MOVZX. */
+static int decode_modrm_form(struct cursor *c, struct sv_insn *in,
+			     unsigned adsize, uint8_t rex, bool imm_form)
+{
+	uint8_t modrm;
+	int err = cur_byte(c, &modrm);
+
+	if (err)
+		return err;
+	if (imm_form && MODRM_REG(modrm) != 0)
+		return -SV_ENOSYS;	/* C6/C7 /1-/7: not MOV */
+	err = skip_modrm_memory(c, modrm, adsize);
+	if (err)
+		return err;
+	if (imm_form) {
+		/* imm is at most 32 bits; REX.W's 64-bit store sign-extends */
+		unsigned n = in->size > 4 ? 4 : in->size;
+
+		err = cur_take(c, n, &in->imm);
+		if (err)
+			return err;
+		in->imm = sign_extend(in->imm, n) & low_mask(in->size);
+		in->has_imm = true;
+		return 0;
+	}
+	set_reg_operand(in, MODRM_REG(modrm), rex);
+	return 0;
+}
+
+int emulate_decode(const uint8_t *bytes, size_t avail, enum sv_insn_mode mode,
+		   struct sv_insn *out)
+{
+	struct cursor c = { bytes, avail < SV_INSN_MAX_LEN ? avail :
+				   SV_INSN_MAX_LEN, 0 };
+	struct prefixes p = { false, false, 0 };
+	struct sv_insn in = { .kind = SV_INSN_STORE };
+	unsigned opsize, adsize;
+	uint64_t ignored;
+	uint8_t op, op2;
+	int err;
+
+	err = read_prefixes(&c, mode, &p, &op);
+	if (err)
+		goto out;
+	opsize = operand_size(mode, &p);
+	adsize = address_size(mode, &p);
+	switch (op) {
+	case OP_MOV_RM8_R8:
+	case OP_MOV_RM_R:
+	case OP_MOV_R8_RM8:
+	case OP_MOV_R_RM:
+		in.kind = op >= OP_MOV_R8_RM8 ? SV_INSN_LOAD : SV_INSN_STORE;
+		in.size = (op & 1) ? (uint8_t)opsize : 1;	/* bit 0: w */
+		in.reg_size = in.size;
+		err = decode_modrm_form(&c, &in, adsize, p.rex, false);
+		break;
+	case OP_MOV_RM8_IMM8:
+	case OP_MOV_RM_IMM:
+		in.size = (op & 1) ? (uint8_t)opsize : 1;
+		in.reg_size = in.size;
+		err = decode_modrm_form(&c, &in, adsize, p.rex, true);
+		break;
+	case OP_MOV_AL_MOFFS:
+	case OP_MOV_AX_MOFFS:
+	case OP_MOV_MOFFS_AL:
+	case OP_MOV_MOFFS_AX:
+		in.kind = op <= OP_MOV_AX_MOFFS ? SV_INSN_LOAD : SV_INSN_STORE;
+		in.size = (op & 1) ? (uint8_t)opsize : 1;
+		in.reg_size = in.size;
+		in.reg = SV_VMX_GPR_RAX;
+		err = cur_take(&c, adsize, &ignored);	/* the offset */
+		break;
+	case OP_TWO_BYTE:
+		err = cur_byte(&c, &op2);
+		if (err)
+			break;
+		if (op2 != OP2_MOVZX_R_RM8 && op2 != OP2_MOVZX_R_RM16) {
+			err = -SV_ENOSYS;
+			break;
+		}
+		in.kind = SV_INSN_LOAD_ZX;
+		in.size = op2 == OP2_MOVZX_R_RM8 ? 1 : 2;
+		in.reg_size = (uint8_t)opsize;
+		err = decode_modrm_form(&c, &in, adsize, p.rex, false);
+		break;
+	default:
+		err = -SV_ENOSYS;
+		break;
+	}
+out:
+	in.len = (uint8_t)c.pos;
+	*out = in;
+	return err;
+}
+
+/* ---- the register file ---------------------------------------------------- */
+
+
+uint64_t emulate_store_value(const struct sv_insn *insn,
+			     const struct sv_regs *regs)
+{
+	uint64_t v;
+
+	if (insn->has_imm)
+		return insn->imm & low_mask(insn->size);
+	v = *vcpu_gpr((struct sv_regs *)regs, insn->reg);
+	if (insn->high_byte)
+		v >>= 8;
+	return v & low_mask(insn->size);
+}
+
+void emulate_load_apply(const struct sv_insn *insn, struct sv_regs *regs,
+			uint64_t value)
+{
+	uint64_t *r = vcpu_gpr(regs, insn->reg);
+	unsigned width = insn->reg_size;
+	uint64_t mask;
+
+	value &= low_mask(insn->size);	/* MOVZX: zero-extended to width */
+	if (insn->high_byte) {
+		*r = (*r & ~0xff00ull) | (value << 8);
+		return;
+	}
+	if (width >= 4) {		/* 32-bit writes zero-extend to 64 */
+		*r = value & low_mask(width);
+		return;
+	}
+	mask = low_mask(width);
+	*r = (*r & ~mask) | (value & mask);
+}
+
+/* ---- emulating an MMIO exit ----------------------------------------------- */
+
+#define RFLAGS_VM	SV_BIT64(17)	/* virtual-8086 mode */
+#define PAGE_SIZE_4K	4096u
+
+/* Operand and address size defaults: real mode and vm86 are 16-bit. */
+static enum sv_insn_mode guest_mode(uint64_t cr0, uint64_t rflags,
+				    const struct sv_segment *cs)
+{
+	if (!(cr0 & SV_CR0_PE) || (rflags & RFLAGS_VM))
+		return SV_INSN_MODE_16;
+	if (cs->access & SV_AR_L)
+		return SV_INSN_MODE_64;
+	return (cs->access & SV_AR_DB) ? SV_INSN_MODE_32 : SV_INSN_MODE_16;
+}
+
+/* How far RIP reaches in a mode: IP, EIP or RIP. */
+static uint64_t ip_mask(enum sv_insn_mode mode)
+{
+	return mode == SV_INSN_MODE_16 ? 0xffffull :
+	       mode == SV_INSN_MODE_32 ? 0xffffffffull : ~0ull;
+}
+
+/*
+ * Read up to 15 bytes at guest-physical addr, a page at a time, so an
+ * instruction that ends just before the end of RAM still decodes: *got is
+ * what could be read (0 when the first byte is not RAM).
+ */
+static void fetch(struct sv_vm *vm, uint64_t addr, uint8_t *buf, size_t *got)
+{
+	size_t first = PAGE_SIZE_4K - (addr & (PAGE_SIZE_4K - 1));
+
+	*got = 0;
+	if (first > SV_INSN_MAX_LEN)
+		first = SV_INSN_MAX_LEN;
+	if (vm->ops->read_gpa(vm->b, gpa(addr), buf, first))
+		return;
+	*got = first;
+	if (first < SV_INSN_MAX_LEN &&
+	    !vm->ops->read_gpa(vm->b, gpa(addr + first), buf + first,
+			       SV_INSN_MAX_LEN - first))
+		*got = SV_INSN_MAX_LEN;
+}
+
+/* "8b 07 ..." for messages: at most n bytes of buf. */
+static void hex_bytes(char *out, size_t size, const uint8_t *buf, size_t n)
+{
+	size_t at = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n && at < size; i++) {
+		int w = sv_snprintf(out + at, size - at, i ? " %02x" : "%02x",
+				    buf[i]);
+
+		if (w < 0)
+			break;
+		at += (size_t)w;
+	}
+}
+
+/* The VM fails with why the instruction at rip could not be emulated. */
+static int decode_failed(struct sv_vm *vm, const struct sv_exit *exit,
+			 int err, const uint8_t *buf, const struct sv_insn *in)
+{
+	const char *dir = (exit->qualification & SV_EPT_QUAL_WRITE) ?
+			  "write" : "read";
+	char hex[3 * SV_INSN_MAX_LEN + 1];
+
+	hex_bytes(hex, sizeof(hex), buf, in->len);
+	switch (err) {
+	case -SV_EINVAL:
+		vm_fail(vm, "MMIO %s at 0x%lx by an instruction with no memory "
+			"operand: %s (rip 0x%lx)", dir,
+			(unsigned long)exit->guest_physical.v, hex,
+			(unsigned long)exit->rip);
+		break;
+	case -SV_EFAULT:
+		vm_fail(vm, "MMIO %s at 0x%lx: the instruction at rip 0x%lx "
+			"runs past the end of RAM: %s", dir,
+			(unsigned long)exit->guest_physical.v,
+			(unsigned long)exit->rip, hex);
+		break;
+	case -SV_E2BIG:
+		vm_fail(vm, "MMIO %s at 0x%lx: the instruction at rip 0x%lx is "
+			"longer than 15 bytes: %s", dir,
+			(unsigned long)exit->guest_physical.v,
+			(unsigned long)exit->rip, hex);
+		break;
+	default:
+		vm_fail(vm, "MMIO by an instruction the emulator does not know: "
+			"%s (%s at 0x%lx, rip 0x%lx)", hex, dir,
+			(unsigned long)exit->guest_physical.v,
+			(unsigned long)exit->rip);
+		break;
+	}
+	return -SV_EGUEST;
+}
+
+/*
+ * The exit and the instruction must agree: a MOV reads or writes, never
+ * both, and an instruction fetch from MMIO is not something to emulate.
+ */
+static bool direction_matches(const struct sv_insn *in, uint64_t qual)
+{
+	bool qwrite = (qual & SV_EPT_QUAL_WRITE) != 0;
+	bool qread = (qual & SV_EPT_QUAL_READ) != 0;
+
+	if (qual & SV_EPT_QUAL_FETCH)
+		return false;
+	return in->kind == SV_INSN_STORE ? qwrite : qread && !qwrite;
+}
+
+/* Fetch and decode the instruction at CS:RIP; the VM fails if it cannot. */
+static int decode_at_rip(struct sv_vcpu *vcpu, const struct sv_exit *exit,
+			 const struct sv_regs *regs, enum sv_insn_mode mode,
+			 uint64_t cs_base, struct sv_insn *in)
+{
+	struct sv_vm *vm = vcpu->vm;
+	uint8_t buf[SV_INSN_MAX_LEN];
+	uint64_t addr;
+	size_t got;
+	int err;
+
+	/* unpaged: linear is physical, 32 bits wide outside 64-bit mode */
+	addr = cs_base + (regs->rip & ip_mask(mode));
+	if (mode != SV_INSN_MODE_64)
+		addr &= 0xffffffffull;
+	fetch(vm, addr, buf, &got);
+	if (!got) {
+		vm_fail(vm, "MMIO %s at 0x%lx (rip 0x%lx) needs instruction "
+			"decoding, but its bytes at 0x%lx are not RAM",
+			(exit->qualification & SV_EPT_QUAL_WRITE) ? "write" : "read",
+			(unsigned long)exit->guest_physical.v,
+			(unsigned long)regs->rip, (unsigned long)addr);
+		return -SV_EGUEST;
+	}
+	err = emulate_decode(buf, got, mode, in);
+	if (err)
+		return decode_failed(vm, exit, err, buf, in);
+	if (!direction_matches(in, exit->qualification)) {
+		char hex[3 * SV_INSN_MAX_LEN + 1];
+
+		hex_bytes(hex, sizeof(hex), buf, in->len);
+		vm_fail(vm, "MMIO exit (qualification 0x%lx at 0x%lx) does not "
+			"match the instruction at rip 0x%lx, a %s: %s",
+			(unsigned long)exit->qualification,
+			(unsigned long)exit->guest_physical.v,
+			(unsigned long)regs->rip,
+			in->kind == SV_INSN_STORE ? "write" : "read", hex);
+		return -SV_EGUEST;
+	}
+	return 0;
+}
+
+int emulate_mmio(struct sv_vcpu *vcpu, const struct sv_exit *exit)
+{
+	struct sv_vm *vm = vcpu->vm;
+	const struct sv_backend_ops *ops = vm->ops;
+	struct sv_segment cs;
+	struct sv_regs regs;
+	enum sv_insn_mode mode;
+	struct sv_insn in;
+	uint64_t cr0, data;
+	int err;
+
+	err = ops->get_cr(vcpu->b, SV_CR0, &cr0);
+	if (err)
+		return err;
+	if (cr0 & SV_CR0_PG) {
+		vm_fail(vm, "MMIO with guest paging on needs the page-table "
+			"walker, not written yet (%s at 0x%lx, rip 0x%lx)",
+			(exit->qualification & SV_EPT_QUAL_WRITE) ? "write" : "read",
+			(unsigned long)exit->guest_physical.v,
+			(unsigned long)exit->rip);
+		return -SV_ENOSYS;
+	}
+	err = ops->get_regs(vcpu->b, &regs);
+	if (!err)
+		err = ops->get_segment(vcpu->b, SV_SEG_CS, &cs);
+	if (err)
+		return err;
+	mode = guest_mode(cr0, regs.rflags, &cs);
+	err = decode_at_rip(vcpu, exit, &regs, mode, cs.base, &in);
+	if (err)
+		return err;
+
+	/* decoded and checked: act */
+	data = in.kind == SV_INSN_STORE ? emulate_store_value(&in, &regs) : 0;
+	err = iobus_access(&vm->bus, SV_IO_MMIO, exit->guest_physical.v,
+			   in.size, in.kind == SV_INSN_STORE, &data);
+	if (err)
+		return err;
+	if (vm->state != SV_VM_RUNNING)
+		return SV_HANDLED_STOP;	/* a device ended the VM */
+	if (in.kind != SV_INSN_STORE)
+		emulate_load_apply(&in, &regs, data);
+	regs.rip = (regs.rip + in.len) & ip_mask(mode);
+	return ops->set_regs(vcpu->b, &regs);
+}
