@@ -173,6 +173,27 @@ static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 	return code;
 }
 
+/* read_file's failure as a message: its own refusals said plainly. */
+static int file_fail(char *err, size_t errlen, int e, const char *what,
+		     const char *path, size_t max)
+{
+	if (e == -SV_E2BIG)
+		return fail(err, errlen, e, "%s%s: larger than %zu bytes",
+			    what, path, max);
+	if (e == -SV_EINVAL)
+		return fail(err, errlen, e, "%s%s: empty file", what, path);
+	return fail(err, errlen, e, "%s%s: %s", what, path, sv_strerror(e));
+}
+
+/* A path from the configuration: relative ones are under its directory. */
+static void config_path(char *buf, size_t size, const char *path)
+{
+	if (path[0] == '/')
+		sv_strlcpy(buf, path, size);
+	else
+		sv_snprintf(buf, size, VMMGR_CONFIG_DIR "/%s", path);
+}
+
 /* Read and check the configuration and the image (no VM yet). */
 static int load_files(struct vmmgr *mgr, struct vmmgr_vm *v, char *err,
 		      size_t errlen)
@@ -185,34 +206,35 @@ static int load_files(struct vmmgr *mgr, struct vmmgr_vm *v, char *err,
 	e = read_file(mgr, path, VMMGR_CONFIG_MAX, &buf, &v->config_pages,
 		      &v->config_len);
 	if (e)
-		return fail(err, errlen, e, "%s: %s", path, sv_strerror(e));
+		return file_fail(err, errlen, e, "", path, VMMGR_CONFIG_MAX);
 	v->config = buf;
 	e = vmconfig_parse(v->config, v->config_len, path, &v->cfg, err, errlen);
 	if (e)
 		return e;
-	/* an image path relative to the configuration's directory */
-	if (v->cfg.image[0] == '/')
-		sv_strlcpy(path, v->cfg.image, sizeof(path));
-	else
-		sv_snprintf(path, sizeof(path), VMMGR_CONFIG_DIR "/%s",
-			    v->cfg.image);
+	config_path(path, sizeof(path), v->cfg.image);
 	buf = NULL;
 	e = read_file(mgr, path, VMMGR_IMAGE_MAX, &buf, &v->image_pages,
 		      &v->image_len);
 	if (e)
-		return fail(err, errlen, e, "image %s: %s", path, sv_strerror(e));
+		return file_fail(err, errlen, e, "image ", path,
+				 VMMGR_IMAGE_MAX);
 	v->image = buf;
 	return 0;
 }
 
+/*
+ * serial = file:PATH, opened (created, emptied) once the machine is built,
+ * so that a VM that does not start leaves an old log as it was.
+ */
 static int open_serial(struct vmmgr *mgr, struct vmmgr_vm *v, char *err,
 		       size_t errlen)
 {
-	const char *p = v->cfg.serial_path;
+	char p[SV_VMCONFIG_PATH_MAX + sizeof(VMMGR_CONFIG_DIR) + 8];
 	int e;
 
 	if (v->cfg.serial != SV_SERIAL_FILE)
 		return 0;
+	config_path(p, sizeof(p), v->cfg.serial_path);
 	e = vfs_open(mgr->h.vfs, &mgr->fds, p, sv_strlen(p),
 		     SV_O_WRONLY | SV_O_CREAT | SV_O_TRUNC, &v->serial_fd);
 	if (e) {
@@ -232,6 +254,7 @@ static int build(struct vmmgr *mgr, struct vmmgr_vm *v, char *err,
 		.serial_out = serial_out, .serial_ctx = v,
 		.wallclock_ns = host_realtime_ns(),
 	};
+	char msg[160];
 	hpa_t pa;
 	int e;
 
@@ -241,8 +264,8 @@ static int build(struct vmmgr *mgr, struct vmmgr_vm *v, char *err,
 		return fail(err, errlen, -SV_ENOMEM, "no %lu MiB of RAM for "
 			    "the guest", (unsigned long)(v->cfg.memory >> 20));
 	p.ram = v->ram;
-	if ((e = machine_plan(&v->m, &p, err, errlen)))
-		return e;
+	if ((e = machine_plan(&v->m, &p, msg, sizeof(msg))))
+		return fail(err, errlen, e, "image %s: %s", v->cfg.image, msg);
 	if (!sv_strcmp(mgr->trace_vm, v->name)) {
 		struct vmrecord_source src = {
 			.producer = mgr->h.producer,
@@ -286,8 +309,7 @@ int vmmgr_start(struct vmmgr *mgr, const char *name, char *err, size_t errlen)
 	v->pages = pages;
 	v->serial_fd = -1;
 	sv_strlcpy(v->name, name, sizeof(v->name));
-	if ((e = load_files(mgr, v, err, errlen)) ||
-	    (e = open_serial(mgr, v, err, errlen)))
+	if ((e = load_files(mgr, v, err, errlen)))
 		goto fail_files;
 	if ((e = build(mgr, v, err, errlen)))
 		goto fail_files;	/* machine_create undid itself */
@@ -296,6 +318,8 @@ int vmmgr_start(struct vmmgr *mgr, const char *name, char *err, size_t errlen)
 		e = fail(err, errlen, -SV_ENOMEM, "no stack for the vCPU task");
 		goto fail_machine;
 	}
+	if ((e = open_serial(mgr, v, err, errlen)))
+		goto fail_machine;
 	if (mgr->h.vm_created)
 		mgr->h.vm_created(mgr->h.ctx, v);
 	v->state = VMMGR_RUNNING;
