@@ -116,6 +116,15 @@ static bool pump(struct sv_chardev *dev)
 	return n > 0;
 }
 
+void kconsole_async_sink(void *ctx, const char *buf, size_t len)
+{
+	(void)ctx;
+	if (con.host.write)	/* the console runs */
+		console_async_write(&con, buf, len);
+	else
+		kconsole_sink(NULL, buf, len);
+}
+
 bool kconsole_init(void)
 {
 	kc.serial = chardev_find(&sv_kernel_devices, "ttyS0");
@@ -149,5 +158,6 @@ void kconsole_run(const struct kconsole_hooks *hooks)
 			hooks->idle();
 		else
 			hlt();	/* until the next byte, key or tick */
+		console_redraw(&con);
 	}
 }

@@ -341,7 +341,7 @@ void kvmm_main(const char *cmdline, bool console)
 	if (console) {
 		if (!kconsole_init())
 			kernel_stop(false);
-		h.out = kconsole_sink;	/* VM lines between the prompts */
+		h.out = kconsole_async_sink;	/* VM lines between prompts */
 	}
 	vmmgr_init(&mgr, &h);
 	if (cmdline_value(cmdline, "trace", name, sizeof(name)) >= 0) {

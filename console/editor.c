@@ -35,6 +35,24 @@ void console_write(struct console *con, const char *buf, size_t len)
 		con->host.write(con->host.ctx, buf, len);
 }
 
+void console_async_write(struct console *con, const char *buf, size_t len)
+{
+	if (!con->running && !con->attached && !con->async_broke) {
+		console_write(con, "\n", 1);
+		con->async_broke = true;
+	}
+	console_write(con, buf, len);
+}
+
+void console_redraw(struct console *con)
+{
+	if (!con->async_broke)
+		return;
+	con->async_broke = false;
+	console_start(con);
+	console_write(con, con->line, con->len);
+}
+
 int console_printf(struct console *con, const char *fmt, ...)
 {
 	va_list ap;
@@ -137,7 +155,9 @@ static void enter(struct console *con)
 	hist_add(con);
 	sv_memcpy(con->saved, con->line, con->len + 1);
 	new_line(con);
+	con->running = true;
 	con->last_status = console_run(con, con->saved);
+	con->running = false;
 	if (!con->attached)
 		console_start(con);
 }
@@ -188,6 +208,7 @@ void console_input(struct console *con, uint8_t byte)
 		attached_input(con, byte);
 		return;
 	}
+	console_redraw(con);
 	con->last_cr = byte == KEY_CR;
 	if (escape_byte(con, byte))
 		return;

@@ -27,6 +27,8 @@ bool kconsole_init(void);
 
 /* The console's output: COM1 with CR LF line ends, and the VGA screen. */
 void kconsole_sink(void *ctx, const char *buf, size_t len);
+/* The same for output no command asked for (console_async_write). */
+void kconsole_async_sink(void *ctx, const char *buf, size_t len);
 
 /*
  * Print the prompt and serve the console until halt or reboot, as a task

@@ -31,28 +31,59 @@ whatever its outcome.
   QEMU:  the isa-debug-exit status, 33 for pass and 35 for fail (anything
          else, such as 0 for a triple fault, is neither);
   Bochs: whose exit status says nothing, the kernel's last line on COM1.
---send (QEMU only) types LINE on COM1, through QEMU's stdin: each line
-once the console's prompt "smartvm> " has appeared one more time than
-before, ended with CR as a terminal would; stdin stays open until the run
-ends. A console run ends with `halt` as its last line.
+--send types LINE on COM1 (QEMU: through its stdin; Bochs: COM1 on a
+pseudo-terminal): each line once the console's prompt "smartvm> " has
+appeared one more time than before, ended with CR as a terminal would. A
+LINE "@wait REGEX" is not typed: the lines after it wait until a line of
+output matches REGEX (a VM that has ended, say). A console run ends with
+`halt` as its last line.
 Exit status 0 when everything matched, 1 when not, 77 (skipped) when the
 emulator is not installed.
 """
 import argparse
 import os
+import pty
 import re
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import tty
 
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
 MKISO = os.path.join(HERE, "..", "..", "ci", "mkiso.sh")
 QEMU_STATUS = {"pass": 33, "fail": 35}
 PROMPT = b"smartvm> "
+
+class Typist:
+    """The --send lines: which to type now, given the output so far."""
+
+    def __init__(self, lines):
+        self.lines = lines
+        self.next_index = 0
+        self.typed = 0
+
+    def line_due(self, out):
+        """The next line to type (bytes, CR-ended), or None for now."""
+        while self.next_index < len(self.lines):
+            line = self.lines[self.next_index]
+            if line.startswith("@wait "):
+                text = out.decode("utf-8", "replace").replace("\r", "")
+                if not re.search(line[len("@wait "):], text, re.M):
+                    return None
+                self.next_index += 1
+                continue
+            if out.count(PROMPT) <= self.typed:
+                return None
+            self.next_index += 1
+            self.typed += 1
+            return line.encode() + b"\r"
+        return None
+
 
 BOCHSRC = """\
 megs: {megs}
@@ -63,7 +94,7 @@ vgaromimage: file=/usr/share/vgabios/vgabios.bin
 boot: cdrom
 display_library: rfb, options="timeout=0"
 clock: sync=none, time0=local
-com1: enabled=1, mode=file, dev={com1}
+com1: enabled=1, {com1}
 com2: enabled=1, mode=file, dev={com2}
 sound: driver=dummy
 speaker: enabled=0
@@ -178,21 +209,20 @@ def run_interactive(cmd, lines, timeout):
     for t in threads:
         t.start()
     deadline = time.monotonic() + timeout
-    sent = 0
+    typist = Typist(lines)
     rc = None
     while time.monotonic() < deadline:
         rc = p.poll()
         if rc is not None:
             break
         with lock:
-            prompts = out.count(PROMPT)
-        if sent < len(lines) and prompts > sent:
+            line = typist.line_due(bytes(out))
+        if line:
             try:
-                p.stdin.write(lines[sent].encode() + b"\r")
+                p.stdin.write(line)
                 p.stdin.flush()
             except BrokenPipeError:
                 pass
-            sent += 1
         time.sleep(0.05)
     if rc is None:
         p.kill()
@@ -206,13 +236,13 @@ def run_interactive(cmd, lines, timeout):
     return rc, bytes(out), bytes(err)
 
 
-def run_bochs(iso, args, tmp):
+def bochs_command(iso, args, tmp, com1):
+    """Write the run's bochsrc (COM1 as com1 says: "mode=file, dev=PATH"
+    or "mode=term, dev=PTY") and return the command that runs Bochs."""
     bochs = shutil.which("bochs")
     if not bochs:
         print("SKIPPED: bochs is not installed (ci/setup.sh)")
         sys.exit(SKIP)
-    com1 = os.path.join(tmp, "com1.txt")
-    com2 = os.path.join(tmp, "com2.bin")
     rc = os.path.join(tmp, "bochsrc")
     cmds = os.path.join(tmp, "cmds")
     disk = disk_image(args, tmp, copy=True)
@@ -224,7 +254,7 @@ def run_bochs(iso, args, tmp):
     with open(rc, "w") as f:
         f.write(BOCHSRC.format(megs=args.megs, cpu=args.cpu, ata=ata,
                                com1=com1,
-                               com2=com2,
+                               com2=os.path.join(tmp, "com2.bin"),
                                log=os.path.join(tmp, "bochs.log")))
     with open(cmds, "w") as f:
         f.write("c\n")
@@ -234,12 +264,67 @@ def run_bochs(iso, args, tmp):
     if shutil.which("unshare") and subprocess.run(
             ["unshare", "-n", "true"], stderr=subprocess.DEVNULL).returncode == 0:
         cmd = ["unshare", "-n"] + cmd
+    return cmd
+
+
+def open_pty():
+    """A pseudo-terminal in raw mode: (master fd, slave fd, slave path)."""
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    return master, slave, os.ttyname(slave)
+
+
+def run_bochs_typed(cmd, master, lines, timeout, tmp):
+    """Run Bochs with COM1 on the pty whose master is given, type lines at
+    the prompts; returns (COM1 output, None or "timed out ...")."""
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, cwd=tmp)
+    out = bytearray()
+    typist = Typist(lines)
+    deadline = time.monotonic() + timeout
+    while p.poll() is None and time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            try:
+                out.extend(os.read(master, 4096))
+            except OSError:	# the slave side is gone: Bochs ended
+                break
+        line = typist.line_due(bytes(out))
+        if line:
+            os.write(master, line)
     timed_out = None
-    try:
-        subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=args.timeout, cwd=tmp)
-    except subprocess.TimeoutExpired:
-        timed_out = "timed out after %ds" % args.timeout
+    if p.poll() is None:
+        if time.monotonic() >= deadline:
+            timed_out = "timed out after %ds" % timeout
+        p.kill()
+    p.wait()
+    return out.decode("utf-8", "replace"), timed_out
+
+
+def run_bochs(iso, args, tmp):
+    com1 = os.path.join(tmp, "com1.txt")
+    com2 = os.path.join(tmp, "com2.bin")
+    timed_out = None
+    if args.send:
+        master, slave, path = open_pty()
+        cmd = bochs_command(iso, args, tmp, "mode=term, dev=" + path)
+        try:
+            out, timed_out = run_bochs_typed(cmd, master, args.send,
+                                             args.timeout, tmp)
+        finally:
+            os.close(master)
+            os.close(slave)
+        with open(com1, "w") as f:
+            f.write(out)
+    else:
+        cmd = bochs_command(iso, args, tmp, "mode=file, dev=" + com1)
+        try:
+            subprocess.run(cmd, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=args.timeout, cwd=tmp)
+        except subprocess.TimeoutExpired:
+            timed_out = "timed out after %ds" % args.timeout
     if args.com2:
         if os.path.exists(com2):
             shutil.copyfile(com2, args.com2)
@@ -280,15 +365,13 @@ def main():
     disk.add_argument("--disk-size", type=parse_size,
                       help="attach a fresh sparse raw image of this size")
     ap.add_argument("--send", action="append", default=[],
-                    help="type this line on COM1 at the next prompt (QEMU)")
+                    help="type this line on COM1 at the next prompt, or "
+                    "with '@wait REGEX' wait for a line of output")
     ap.add_argument("--megs", type=int, default=128,
                     help="Bochs' RAM in MiB (default 128)")
     ap.add_argument("--com2", metavar="FILE",
                     help="copy the COM2 capture here after the run (Bochs)")
     args = ap.parse_args()
-    if args.send and args.emulator != "qemu":
-        print("FAILED: --send needs --emulator qemu")
-        return 1
     if args.com2 and args.emulator != "bochs":
         print("FAILED: --com2 needs --emulator bochs")
         return 1

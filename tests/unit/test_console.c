@@ -156,6 +156,38 @@ static void test_edit_ctrl_c_ctrl_u(void)
 	fix_free(f);
 }
 
+/* A VM's line while the user types: on its own line, then the prompt and
+ * the half-typed line again; nothing is broken while a command runs. */
+static void test_edit_async_output(void)
+{
+	struct cfix *f = fix_new();
+
+	console_start(&f->con);
+	type(f, "ls /e");
+	clear(f);
+	console_async_write(&f->con, "[vm] one\n", 9);
+	console_async_write(&f->con, "[vm] two\n", 9);
+	SV_CHECK_EQ_I64(strcmp(f->out, "\n[vm] one\n[vm] two\n"), 0);
+	clear(f);
+	console_redraw(&f->con);
+	SV_CHECK_EQ_I64(strcmp(f->out, CONSOLE_PROMPT "ls /e"), 0);
+	clear(f);
+	console_redraw(&f->con);	/* nothing new: nothing drawn */
+	SV_CHECK_EQ_U64(f->out_len, 0);
+	/* the next key redraws first, then the line goes on as typed */
+	console_async_write(&f->con, "[vm] three\n", 11);
+	type(f, "tc");
+	CHECK_OUT(f, "[vm] three\n" CONSOLE_PROMPT "ls /etc");
+	SV_CHECK_EQ_I64(strcmp(f->con.line, "ls /etc"), 0);
+	/* during a command its output and the VM's simply interleave */
+	f->con.running = true;
+	clear(f);
+	console_async_write(&f->con, "x", 1);
+	SV_CHECK_EQ_I64(strcmp(f->out, "x"), 0);
+	f->con.running = false;
+	fix_free(f);
+}
+
 static void test_edit_history(void)
 {
 	struct cfix *f = fix_new();
@@ -498,6 +530,7 @@ static void test_cmd_vm_attach(void)
 }
 
 CU_TestInfo sv_tests_console[] = {
+	{ "edit_async_output", test_edit_async_output },
 	{ "edit_backspace_enter", test_edit_backspace_enter },
 	{ "edit_ctrl_c_ctrl_u", test_edit_ctrl_c_ctrl_u },
 	{ "edit_history", test_edit_history },

@@ -115,6 +115,9 @@ struct console {
 	char saved[CONSOLE_LINE_MAX + 1];	/* the edit line while browsing */
 
 	bool attached;			/* `vm console` in progress */
+	bool running;			/* a command runs: its output is its own */
+	bool async_broke;		/* asynchronous output broke the prompt
+					   line; console_redraw puts it back */
 	int last_status;		/* of the last command */
 
 	/* scratch for the commands (kept here, not on a kernel stack) */
@@ -153,6 +156,14 @@ size_t console_line_len(const struct console *con);
 
 /* Output through the host's sink. */
 void console_write(struct console *con, const char *buf, size_t len);
+/*
+ * Output that no command asked for (a VM's serial lines, the VM manager's
+ * news): it starts on a line of its own rather than after the prompt, and
+ * console_redraw() (or the next key) puts the prompt and the line being
+ * edited back below it. During a command it is written as it comes.
+ */
+void console_async_write(struct console *con, const char *buf, size_t len);
+void console_redraw(struct console *con);
 int console_printf(struct console *con, const char *fmt, ...) SV_PRINTF(2, 3);
 
 /*
