@@ -274,9 +274,10 @@ def open_pty():
     return master, slave, os.ttyname(slave)
 
 
-def run_bochs_typed(cmd, master, lines, timeout, tmp):
+def run_bochs_typed(cmd, master, lines, timeout, tmp, echo=None):
     """Run Bochs with COM1 on the pty whose master is given, type lines at
-    the prompts; returns (COM1 output, None or "timed out ...")."""
+    the prompts (echo: a binary stream that also gets the output as it
+    comes); returns (COM1 output, None or "timed out ...")."""
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, cwd=tmp)
@@ -287,9 +288,13 @@ def run_bochs_typed(cmd, master, lines, timeout, tmp):
         ready, _, _ = select.select([master], [], [], 0.1)
         if ready:
             try:
-                out.extend(os.read(master, 4096))
+                chunk = os.read(master, 4096)
             except OSError:	# the slave side is gone: Bochs ended
                 break
+            out.extend(chunk)
+            if echo:
+                echo.write(chunk)
+                echo.flush()
         line = typist.line_due(bytes(out))
         if line:
             os.write(master, line)
