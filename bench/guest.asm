@@ -9,6 +9,13 @@
 ;                    so the script can read the VMM's memory map while the
 ;                    guest runs (then it kills the VMM).
 ;
+; and two more for the VT-x benchmark (bench/vmx_bench.py), each LOOP_N
+; exits of one kind instead of port I/O:
+;
+;   EXIT_CPUID       `cpuid` (leaf 0): a CPUID exit each
+;   EXIT_MMIO        a 32-bit store to MMIO_ADDR, guest-physical memory no
+;                    RAM backs: an EPT violation each, emulated as MMIO
+;
 ; A Multiboot (version 1) ELF32 kernel at 1 MiB: `smartvm run` loads it
 ; with format = multiboot, QEMU with -kernel (microvm included), and
 ; bench/rawkvm.c with its own ELF loader, so all three run the same bytes
@@ -27,6 +34,9 @@ bits 32
 %ifndef LOOP_PORT
 %define LOOP_PORT	0x2000		; unclaimed in Smart-VM and microvm
 %endif
+%ifndef MMIO_ADDR
+%define MMIO_ADDR	0xd0000000	; above any RAM, no device claims it
+%endif
 %define DEBUG_EXIT_PORT	0xf4
 %define EXIT_PASS	0x10
 
@@ -42,6 +52,23 @@ align 4
 section .text
 global _start
 _start:
+%ifdef EXIT_CPUID
+	mov esi, LOOP_N
+	test esi, esi
+	jz .done
+.loop:					; cpuid writes ECX: count in ESI
+	xor eax, eax
+	cpuid
+	dec esi
+	jnz .loop
+%elifdef EXIT_MMIO
+	mov ecx, LOOP_N
+	xor eax, eax
+	jecxz .done
+.loop:
+	mov [MMIO_ADDR], eax
+	loop .loop
+%else
 	mov ecx, LOOP_N
 	mov dx, LOOP_PORT
 	xor eax, eax
@@ -49,6 +76,7 @@ _start:
 .loop:					; two instructions per exit
 	out dx, al
 	loop .loop
+%endif
 .done:
 %ifdef SPIN
 .spin:

@@ -134,8 +134,9 @@ def build_tool(work, name, given):
     return out
 
 
-def build_guest(work, name, n, spin=False):
-    """bench/guest.asm with LOOP_N = n: NAME.elf and NAME.cfg in work."""
+def build_guest(work, name, n, spin=False, defs=()):
+    """bench/guest.asm with LOOP_N = n (and nasm -D defs): NAME.elf and
+    NAME.cfg in work."""
     nasm = shutil.which("nasm")
     ld = shutil.which("ld.bfd") or shutil.which("ld")
     if not nasm or not ld:
@@ -143,7 +144,8 @@ def build_guest(work, name, n, spin=False):
                       "(ci/setup.sh installs nasm)", 2)
     obj = os.path.join(work, name + ".o")
     elf = os.path.join(work, name + ".elf")
-    defs = ["-DLOOP_N=%d" % n, "-DLOOP_PORT=0x%x" % LOOP_PORT]
+    defs = ["-DLOOP_N=%d" % n, "-DLOOP_PORT=0x%x" % LOOP_PORT] + \
+        ["-D" + d for d in defs]
     if spin:
         defs.append("-DSPIN")
     for cmd in ([nasm, "-f", "elf32", "-w+all", "-Werror"] + defs +
@@ -871,8 +873,10 @@ DOC_HEADER = """# Benchmarks
 Produced by scripts (bench/README.md); do not edit by hand. Each section
 names the command that wrote it: `bench/run_benchmarks.py --write` (this
 header and the exit-cost sections, host and emulated), `bench/replay_bench.py
---write` (replay), `sched_bench --write` (scheduler fairness) and
-`alloc_bench` (allocators). Each script rewrites only its own section.
+--write` (replay), `sched_bench --write` (scheduler fairness),
+`alloc_bench` (allocators) and `bench/vmx_bench.py --write` (VT-x in
+Bochs: monitor instructions per exit, fairness between VMs, image size,
+source lines). Each script rewrites only its own section.
 
 What is measured (DESIGN.md section 9), all in one run of the script, on the
 same guest images (`bench/guest.asm`, Multiboot ELF32 kernels entered in
@@ -915,8 +919,9 @@ def write_doc(section, mode):
         old = kh.read_text(DOC)
     except Exception:
         old = ""
-    # replay: replay_bench.py; sched, alloc: sched_bench.c, alloc_bench.c
-    kinds = ("direct", "svm", "replay", "sched", "alloc")
+    # replay: replay_bench.py; sched, alloc: sched_bench.c, alloc_bench.c;
+    # vmx: vmx_bench.py
+    kinds = ("direct", "svm", "replay", "sched", "alloc", "vmx")
     for m in kinds:
         found = re.search(r"<!-- bench:%s begin -->.*?<!-- bench:%s end -->\n"
                           % (m, m), old, re.S)
