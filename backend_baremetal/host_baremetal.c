@@ -5,6 +5,7 @@
  * buddy allocator (kmem_kernel.h), zeroed, at VA == PA in the direct map.
  */
 #include "sv/host.h"
+#include "host_baremetal.h"
 
 #include "arch_sched.h"
 #include "kernel.h"
@@ -38,13 +39,18 @@ uint64_t host_time_ns(void)
 	return timer_now_ns();
 }
 
-/*
- * Wall clock: not read from the CMOS RTC yet (the kernel issue brings the
- * RTC driver); until then time starts at the epoch at boot.
- */
+/* The wall clock at TSC time 0 (host_set_realtime); 0: the epoch. */
+static uint64_t realtime_base_ns;
+
+void host_set_realtime(uint64_t now_ns)
+{
+	realtime_base_ns = now_ns - tsc_ns();
+}
+
+/* Wall clock: the CMOS clock read at boot, carried on by the TSC. */
 uint64_t host_realtime_ns(void)
 {
-	return tsc_ns();
+	return realtime_base_ns + tsc_ns();
 }
 
 /*

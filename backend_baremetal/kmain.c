@@ -33,17 +33,20 @@
 #include "arch.h"
 #include "arch_selftest.h"
 #include "asm.h"
+#include "cmos_rtc.h"
 #include "cpu.h"
 #include "drivers.h"
 #include "irq.h"
 #include "kernel.h"
 #include "kvmm.h"
+#include "host_baremetal.h"
 #include "kfs.h"
 #include "kmem_kernel.h"
 #include "kselftest.h"
 #include "multiboot2.h"
 #include "paging.h"
 #include "serial.h"
+#include "sv/calendar.h"
 #include "sv/errno.h"
 #include "sv/format.h"
 #include "sv/string.h"
@@ -147,6 +150,23 @@ static void report_cpu(const struct cpu_info *ci)
 	sv_printf("vmx: ept %s, unrestricted guest %s, vpid %s\n",
 		  yes_no(ci->ept), yes_no(ci->unrestricted_guest),
 		  yes_no(ci->vpid));
+}
+
+/* The wall clock from the CMOS RTC (the guests' RTCs start from it). */
+static void report_wall_clock(void)
+{
+	struct sv_date d;
+	int64_t secs;
+
+	if (cmos_rtc_read(&secs) || secs < 0) {
+		sv_printf("rtc: CMOS clock unreadable; the wall clock starts at "
+			  "1970-01-01\n");
+		return;
+	}
+	host_set_realtime((uint64_t)secs * 1000000000ull);
+	sv_date_from_unix(secs, &d);
+	sv_printf("rtc: %04ld-%02u-%02u %02u:%02u:%02u UTC (CMOS clock)\n",
+		  (long)d.year, d.month, d.day, d.hour, d.min, d.sec);
 }
 
 /* Raise the exception named on the command line (fault=KIND). */
@@ -271,6 +291,7 @@ void kmain(uint32_t magic, uint64_t info_pa)
 	report_cpu(&ci);
 	khz = tsc_calibrate();
 	sv_printf("tsc: %lu.%03lu MHz\n", khz / 1000, khz % 1000);
+	report_wall_clock();
 	irq_init(!cmdline_has(mi.cmdline, "noapic"), have_madt ? &madt : NULL);
 	if (timer_init())
 		kernel_stop(false);

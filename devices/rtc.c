@@ -17,12 +17,12 @@
 #include "sv/dev/rtc.h"
 
 #include "sv/digest.h"
+#include "sv/calendar.h"
 #include "sv/errno.h"
 #include "sv/string.h"
 #include "sv/vm.h"
 
 #define NS_PER_SEC	1000000000ll
-#define SECS_PER_DAY	86400
 #define DIVIDER_HZ	32768	/* 32.768 kHz time base */
 
 /* After a divider reset is released, the first update comes 500 ms later. */
@@ -37,90 +37,6 @@
 #define KIB		1024ull
 #define MIB		(1024 * KIB)
 
-/* ---- Arithmetic that rounds toward minus infinity. ---- */
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
-}
-
-static int64_t floor_mod(int64_t a, int64_t b)
-{
-	return a - floor_div(a, b) * b;
-}
-
-/* ---- The Gregorian calendar, by hand. ---- */
-
-struct rtc_date {
-	int64_t year;
-	unsigned month, day;		/* 1-12, 1-31 */
-	unsigned hour, min, sec;
-	unsigned dow;			/* 1 = Sunday ... 7 = Saturday */
-};
-
-static bool is_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/*
- * Days from 1970-01-01 to y-m-d. The year is taken to start on March 1st,
- * so that the leap day is the last day of its year; then a 400-year era has
- * a fixed 146097 days and a year of the era 365 plus its leap corrections.
- */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era, yoe, doy, doe;
-
-	if (m <= 2)
-		y--;
-	era = floor_div(y, 400);
-	yoe = y - era * 400;				/* 0-399 */
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;	/* from Mar 1 */
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;	/* 0-146096 */
-	return era * 146097 + doe - 719468;	/* 719468: 0000-03-01 to 1970 */
-}
-
-/* The inverse: the date of day z counted from 1970-01-01. */
-static void civil_from_days(int64_t z, struct rtc_date *t)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = floor_div(z, 146097);
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;			/* 0 = March */
-	t->day = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-	t->month = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-	t->year = yoe + era * 400 + (t->month <= 2);
-}
-
-static void date_from_unix(int64_t secs, struct rtc_date *t)
-{
-	int64_t days = floor_div(secs, SECS_PER_DAY);
-	int64_t sod = secs - days * SECS_PER_DAY;
-
-	civil_from_days(days, t);
-	t->hour = (unsigned)(sod / 3600);
-	t->min = (unsigned)(sod / 60 % 60);
-	t->sec = (unsigned)(sod % 60);
-	/* 1970-01-01 was a Thursday, day 5 counting Sunday as 1 */
-	t->dow = (unsigned)floor_mod(days + 4, 7) + 1;
-}
-
-static unsigned days_in_month(int64_t y, unsigned m)
-{
-	static const uint8_t len[12] = { 31, 28, 31, 30, 31, 30,
-					 31, 31, 30, 31, 30, 31 };
-
-	return m == 2 && is_leap(y) ? 29 : len[m - 1];
-}
 
 /* ---- Register formats. ---- */
 
@@ -190,7 +106,7 @@ static bool clock_running(const struct sv_rtc *rtc)
 /* Index of the divider second containing VM time t. */
 static int64_t second_index(const struct sv_rtc *rtc, int64_t t)
 {
-	return floor_div(t - rtc->div_ref_ns, NS_PER_SEC);
+	return sv_floor_div(t - rtc->div_ref_ns, NS_PER_SEC);
 }
 
 static int64_t now_ns(const struct sv_rtc *rtc)
@@ -207,18 +123,18 @@ static void divider_align(struct sv_rtc *rtc, int64_t t)
 /* Render second secs into the time registers (and century). */
 static void render(struct sv_rtc *rtc, int64_t secs)
 {
-	struct rtc_date t;
+	struct sv_date t;
 	uint8_t *c = rtc->cmos;
 
-	date_from_unix(secs, &t);
+	sv_date_from_unix(secs, &t);
 	c[SV_RTC_SECONDS] = to_reg(rtc, t.sec);
 	c[SV_RTC_MINUTES] = to_reg(rtc, t.min);
 	c[SV_RTC_HOURS] = hour_to_reg(rtc, t.hour);
 	c[SV_RTC_DAY_OF_WEEK] = to_reg(rtc, (t.dow - 1 + rtc->dow_offset) % 7 + 1);
 	c[SV_RTC_DAY_OF_MONTH] = to_reg(rtc, t.day);
 	c[SV_RTC_MONTH] = to_reg(rtc, t.month);
-	c[SV_RTC_YEAR] = to_reg(rtc, (unsigned)floor_mod(t.year, 100));
-	c[SV_RTC_CENTURY] = to_reg(rtc, (unsigned)floor_mod(t.year / 100, 100));
+	c[SV_RTC_YEAR] = to_reg(rtc, (unsigned)sv_floor_mod(t.year, 100));
+	c[SV_RTC_CENTURY] = to_reg(rtc, (unsigned)sv_floor_mod(t.year / 100, 100));
 }
 
 /* While the clock runs, bring the time registers up to VM time t. */
@@ -240,17 +156,17 @@ static void rtc_rebase(struct sv_rtc *rtc, int64_t t)
 			clamp(from_reg(rtc, c[SV_RTC_YEAR]), 0, 99);
 	unsigned month = clamp(from_reg(rtc, c[SV_RTC_MONTH]), 1, 12);
 	unsigned day = clamp(from_reg(rtc, c[SV_RTC_DAY_OF_MONTH]), 1,
-			     days_in_month(year, month));
+			     sv_days_in_month(year, month));
 	unsigned dow = clamp(from_reg(rtc, c[SV_RTC_DAY_OF_WEEK]), 1, 7);
-	int64_t secs = days_from_civil(year, month, day) * SECS_PER_DAY +
+	int64_t secs = sv_days_from_civil(year, month, day) * SV_SECS_PER_DAY +
 		       hour_from_reg(rtc, c[SV_RTC_HOURS]) * 3600 +
 		       clamp(from_reg(rtc, c[SV_RTC_MINUTES]), 0, 59) * 60 +
 		       clamp(from_reg(rtc, c[SV_RTC_SECONDS]), 0, 59);
-	struct rtc_date d;
+	struct sv_date d;
 
 	divider_align(rtc, t);
 	rtc->base_sec = secs;
-	date_from_unix(secs, &d);
+	sv_date_from_unix(secs, &d);
 	rtc->dow_offset = (uint8_t)((dow + 7 - d.dow) % 7);
 }
 
@@ -259,7 +175,7 @@ static bool update_in_progress(const struct sv_rtc *rtc, int64_t t)
 {
 	if (!clock_running(rtc))
 		return false;
-	return floor_mod(t - rtc->div_ref_ns, NS_PER_SEC) >=
+	return sv_floor_mod(t - rtc->div_ref_ns, NS_PER_SEC) >=
 	       NS_PER_SEC - (int64_t)SV_RTC_UIP_NS;
 }
 
@@ -284,7 +200,7 @@ static unsigned periodic_hz(const struct sv_rtc *rtc)
 static int64_t periodic_index(const struct sv_rtc *rtc, unsigned hz, int64_t t)
 {
 	int64_t elapsed = t - rtc->div_ref_ns;
-	int64_t q = floor_div(elapsed, NS_PER_SEC);
+	int64_t q = sv_floor_div(elapsed, NS_PER_SEC);
 	int64_t r = elapsed - q * NS_PER_SEC;
 
 	return q * hz + r * hz / NS_PER_SEC;
@@ -293,7 +209,7 @@ static int64_t periodic_index(const struct sv_rtc *rtc, unsigned hz, int64_t t)
 /* VM time of periodic tick k: the first ns at which the index reaches k. */
 static int64_t periodic_time(const struct sv_rtc *rtc, unsigned hz, int64_t k)
 {
-	int64_t q = floor_div(k, hz);
+	int64_t q = sv_floor_div(k, hz);
 	int64_t r = k - q * hz;
 
 	return rtc->div_ref_ns + q * NS_PER_SEC +
@@ -314,9 +230,9 @@ static bool alarm_in(const struct sv_rtc *rtc, int64_t first, int64_t last)
 	const uint8_t *c = rtc->cmos;
 	int64_t sod;
 
-	if (last - first >= SECS_PER_DAY)
-		first = last - SECS_PER_DAY + 1;
-	sod = floor_mod(first, SECS_PER_DAY);
+	if (last - first >= SV_SECS_PER_DAY)
+		first = last - SV_SECS_PER_DAY + 1;
+	sod = sv_floor_mod(first, SV_SECS_PER_DAY);
 	for (int64_t s = first; s <= last; s++) {
 		unsigned h = (unsigned)(sod / 3600);
 		unsigned m = (unsigned)(sod / 60 % 60);
@@ -326,7 +242,7 @@ static bool alarm_in(const struct sv_rtc *rtc, int64_t first, int64_t last)
 		    alarm_field_matches(c[SV_RTC_MINUTES_ALARM], to_reg(rtc, m)) &&
 		    alarm_field_matches(c[SV_RTC_HOURS_ALARM], hour_to_reg(rtc, h)))
 			return true;
-		if (++sod == SECS_PER_DAY)
+		if (++sod == SV_SECS_PER_DAY)
 			sod = 0;
 	}
 	return false;
