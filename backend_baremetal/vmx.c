@@ -253,8 +253,6 @@ static int vmx_operation_enter(void)
 			  "VMfailValid: already in VMX operation");
 		return -SV_EHW;
 	}
-	if (caps.ept_vpid & SV_EPT_CAP_INVEPT_ALL)
-		(void)vmx_invept(VMX_INV_ALL_CONTEXTS, 0);
 	sv_printf("vmx: VMX operation entered (VMCS revision 0x%x)\n",
 		  sv_vmx_basic_revision(caps.basic));
 	return 0;
@@ -273,6 +271,39 @@ static void vmx_operation_leave(void)
 	vmx.current = NULL;
 	vmx.fpu_owner = NULL;
 	sv_printf("vmx: VMX operation left (VMXOFF, CR4.VMXE clear)\n");
+}
+
+/*
+ * Forget the processor's cached translations of an EPT tree (its pages go
+ * back to the allocator and may become another VM's tree, with the same
+ * EPTP) and of a VPID (another vCPU may get it). The narrowest flush the
+ * processor offers; none is needed where it has no INVEPT/INVVPID (no EPT
+ * or VPID is used then either).
+ */
+static void flush_ept(uint64_t eptp)
+{
+	enum vmx_status st = VMX_OK;
+
+	if (caps.ept_vpid & SV_EPT_CAP_INVEPT_SINGLE)
+		st = vmx_invept(VMX_INV_SINGLE_CONTEXT, eptp);
+	else if (caps.ept_vpid & SV_EPT_CAP_INVEPT_ALL)
+		st = vmx_invept(VMX_INV_ALL_CONTEXTS, 0);
+	if (st != VMX_OK)
+		(void)vmx_failed("INVEPT", st);
+}
+
+static void flush_vpid(uint16_t vpid)
+{
+	enum vmx_status st = VMX_OK;
+
+	if (!vpid)
+		return;
+	if (caps.ept_vpid & SV_VPID_CAP_INVVPID_SINGLE)
+		st = vmx_invvpid(VMX_INV_SINGLE_CONTEXT, vpid);
+	else if (caps.ept_vpid & SV_VPID_CAP_INVVPID_ALL)
+		st = vmx_invvpid(VMX_INV_ALL_CONTEXTS, 0);
+	if (st != VMX_OK)
+		(void)vmx_failed("INVVPID", st);
 }
 
 /* ------------------------------------------------------------------------
@@ -561,6 +592,7 @@ static int vmx_vm_create(void *inst, struct sv_bvm **out)
 	if (vmx.vms == 0 && (err = vmx_operation_enter()))
 		goto fail;
 	vmx.vms++;
+	flush_ept(vm->eptp);	/* nothing cached from a tree here before */
 	*out = vm;
 	return 0;
 fail:
@@ -575,6 +607,7 @@ static void vmx_vm_destroy(struct sv_bvm *vm)
 {
 	if (!vm)
 		return;
+	flush_ept(vm->eptp);
 	if (vm->identity_pd)
 		host_pages_free(vm->identity_pd, 1);
 	ept_destroy(&vm->ept);
@@ -692,8 +725,7 @@ static int vmx_vcpu_create(struct sv_bvm *vm, uint32_t id,
 		setup_host_state();
 		setup_guest_state(v);
 	}
-	if (caps.vpid)
-		(void)vmx_invvpid(VMX_INV_SINGLE_CONTEXT, v->vpid);
+	flush_vpid(v->vpid);	/* a VPID used before starts clean */
 fail:
 	host_irq_restore(flags);
 	if (err) {
@@ -717,6 +749,7 @@ static void vmx_vcpu_destroy(struct sv_bvcpu *v)
 	if (vmx.fpu_owner == v)
 		vmx.fpu_owner = NULL;
 	(void)vmx_clear(v->vmcs_pa.v);	/* the CPU writes back its copy */
+	flush_vpid(v->vpid);
 	host_irq_restore(flags);
 	if (v->vm->vcpu == v)
 		v->vm->vcpu = NULL;
