@@ -41,6 +41,7 @@
 #define CR4_OSFXSR	SV_BIT64(9)
 #define CR4_VMXE	SV_BIT64(13)
 #define RFLAGS_FIXED1	SV_BIT64(1)
+#define DR6_FIXED1	0xffff0ff0ull	/* DR6 at power-on */
 #define DR7_FIXED1	0x400ull
 
 /* MSRs the VMCS holds for the guest, and the one the TSC is. */
@@ -158,7 +159,7 @@ static struct {
 	hpa_t vmxon_pa;
 	uint64_t saved_cr0, saved_cr4;
 	struct sv_bvcpu *current;	/* whose VMCS is current */
-	struct sv_bvcpu *fpu_owner;	/* whose x87/SSE state the FPU holds */
+	struct sv_bvcpu *fpu_owner;	/* whose x87/SSE and DR0-3/6 are loaded */
 	uint16_t next_vpid;
 } vmx;
 
@@ -327,6 +328,7 @@ struct sv_bvm {
 struct sv_bvcpu {
 	/* the guest's x87/SSE state while another vCPU has the FPU */
 	uint8_t fpu[FXSAVE_SIZE] __attribute__((aligned(16)));
+	uint64_t dr[4], dr6;		/* the same for debug registers */
 	struct sv_bvm *vm;
 	uint32_t id;
 	uint16_t vpid;
@@ -382,6 +384,8 @@ static int setup_controls(struct sv_bvcpu *v)
 {
 	uint32_t pin, proc, proc2 = 0, exit, entry;
 	uint32_t proc2_want = SV_SECONDARY_ENABLE_EPT;
+	/* WBINVD would flush the whole machine's caches for one guest */
+	uint32_t proc2_optional = SV_SECONDARY_WBINVD_EXITING;
 	int err;
 
 	if (caps.vpid)
@@ -399,7 +403,8 @@ static int setup_controls(struct sv_bvcpu *v)
 		       SV_CPU_BASED_MWAIT_EXITING |
 		       SV_CPU_BASED_MONITOR_EXITING |
 		       SV_CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, 0, &proc)) ||
-	    (err = ctl("secondary", caps.proc2, proc2_want, 0, &proc2)) ||
+	    (err = ctl("secondary", caps.proc2, proc2_want, proc2_optional,
+		       &proc2)) ||
 	    (err = ctl("VM-exit", caps.exit, SV_VM_EXIT_HOST_ADDR_SPACE_SIZE |
 		       SV_VM_EXIT_SAVE_IA32_EFER | SV_VM_EXIT_LOAD_IA32_EFER, 0,
 		       &exit)) ||
@@ -709,6 +714,7 @@ static int vmx_vcpu_create(struct sv_bvm *vm, uint32_t id,
 	/* FXSAVE layout: FCW at byte 0, MXCSR at byte 24 (the rest zero) */
 	*(uint16_t *)&v->fpu[0] = FCW_DEFAULT;
 	*(uint32_t *)&v->fpu[24] = MXCSR_DEFAULT;
+	v->dr6 = DR6_FIXED1;
 	if (caps.vpid)
 		v->vpid = ++vmx.next_vpid ? vmx.next_vpid : ++vmx.next_vpid;
 	setup_bitmaps(v);
@@ -826,18 +832,43 @@ static void account_monitor(struct sv_bvcpu *v)
 	c->total += spent;
 }
 
-/*
- * The kernel never touches the FPU (it is built without SSE), so a
- * guest's x87/SSE registers stay in the FPU while it is off the processor,
- * and move to memory only when another vCPU is about to run.
- */
-static void fpu_switch_to(struct sv_bvcpu *v)
+static void save_drs(struct sv_bvcpu *x)
 {
-	if (vmx.fpu_owner == v)
+	__asm__ volatile("mov %%dr0, %0" : "=r"(x->dr[0]));
+	__asm__ volatile("mov %%dr1, %0" : "=r"(x->dr[1]));
+	__asm__ volatile("mov %%dr2, %0" : "=r"(x->dr[2]));
+	__asm__ volatile("mov %%dr3, %0" : "=r"(x->dr[3]));
+	__asm__ volatile("mov %%dr6, %0" : "=r"(x->dr6));
+}
+
+static void load_drs(const struct sv_bvcpu *x)
+{
+	__asm__ volatile("mov %0, %%dr0" : : "r"(x->dr[0]));
+	__asm__ volatile("mov %0, %%dr1" : : "r"(x->dr[1]));
+	__asm__ volatile("mov %0, %%dr2" : : "r"(x->dr[2]));
+	__asm__ volatile("mov %0, %%dr3" : : "r"(x->dr[3]));
+	__asm__ volatile("mov %0, %%dr6" : : "r"(x->dr6));
+}
+
+/*
+ * Guest state the VMCS does not switch and the kernel never uses: the
+ * x87/SSE registers (the kernel is built without SSE) and DR0-DR3/DR6
+ * (guests write them without exits; DR7 is in the VMCS). It stays in the
+ * processor while its vCPU is off it, and moves to memory only when
+ * another vCPU is about to enter, so guests never see each other's.
+ */
+static void guest_state_switch_to(struct sv_bvcpu *v)
+{
+	struct sv_bvcpu *old = vmx.fpu_owner;
+
+	if (old == v)
 		return;
-	if (vmx.fpu_owner)
-		__asm__ volatile("fxsave64 %0" : "=m"(vmx.fpu_owner->fpu));
+	if (old) {
+		__asm__ volatile("fxsave64 %0" : "=m"(old->fpu));
+		save_drs(old);
+	}
 	__asm__ volatile("fxrstor64 %0" : : "m"(v->fpu));
+	load_drs(v);
 	vmx.fpu_owner = v;
 }
 
@@ -847,7 +878,7 @@ static int vmx_run(struct sv_bvcpu *v, struct sv_exit *exit)
 	enum vmx_status st;
 
 	vmcs_load(v);
-	fpu_switch_to(v);
+	guest_state_switch_to(v);
 	account_monitor(v);
 	st = vmx_enter(&v->g, v->launched);
 	v->exit_tsc = rdtsc();
