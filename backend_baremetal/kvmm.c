@@ -2,7 +2,9 @@
  * The kernel's run time (kvmm.h): scheduler, VM manager on VT-x, and the
  * manager task. The VM manager is portable (osk/vmmgr.c); what is here is
  * the machine's part: guarded stacks for the vCPU tasks, COM2 for traces,
- * the VMX exit statistics, and the console's `vm` commands.
+ * the VMX exit statistics, and the console's `vm` commands (`vm console`
+ * is vmmgr_attach/vmmgr_input/vmmgr_detach, plus telling the console when
+ * the attached VM ends).
  */
 #include "kvmm.h"
 
@@ -38,6 +40,7 @@ static struct kstack stacks[VMMGR_MAX_VMS];	/* the vCPU tasks' */
 static char cmdline_copy[256];
 static bool vmxstats;
 static char badstate[SV_VM_NAME_MAX];
+static struct console *attached_con;	/* `vm console` in progress */
 
 /* ---- host hooks of the VM manager ---- */
 
@@ -265,21 +268,48 @@ static int vm_unsupported(void *ctx, struct console *con, const char *name)
 	return -SV_ENOSYS;
 }
 
+static int vm_attach(void *ctx, struct console *con, const char *name)
+{
+	char err[160];
+	int e;
+
+	(void)ctx;
+	e = vmmgr_attach(&mgr, name, err, sizeof(err));
+	if (e) {	/* the details here, the console adds the cause */
+		console_printf(con, "vm console %s: %s\n", name, err);
+		return e;
+	}
+	attached_con = con;
+	return 0;
+}
+
 static void vm_serial_in(void *ctx, uint8_t byte)
 {
 	(void)ctx;
-	(void)byte;
+	/* a byte lost to a full ring is counted and reported at the VM's end */
+	(void)vmmgr_input(&mgr, &byte, 1);
 }
 
 static void vm_detach(void *ctx)
 {
 	(void)ctx;
+	vmmgr_detach(&mgr);
+	attached_con = NULL;
+}
+
+/* The attached VM ended (its end report is out): the console leaves. */
+static void attach_ended(void *ctx, const struct vmmgr_vm *v)
+{
+	(void)ctx;
+	if (attached_con)
+		console_vm_ended(attached_con, v->name);
+	attached_con = NULL;
 }
 
 static const struct console_vm_ops vm_ops = {
 	.list = vm_list, .create = vm_unsupported, .start = vm_start,
 	.stop = con_vm_stop, .pause = vm_unsupported, .resume = vm_unsupported,
-	.info = vm_info, .remove = vm_unsupported, .attach = vm_unsupported,
+	.info = vm_info, .remove = vm_unsupported, .attach = vm_attach,
 	.serial_in = vm_serial_in, .detach = vm_detach,
 };
 
@@ -319,7 +349,7 @@ void kvmm_main(const char *cmdline, bool console)
 		.stack_free = stack_free, .stack_size = KVMM_STACK_SIZE,
 		.trace_sink = to_com2, .producer = "vmx",
 		.cpu_features = vmx_trace_features(), .vm_ended = vm_ended,
-		.vm_created = vm_created,
+		.vm_created = vm_created, .attach_ended = attach_ended,
 	};
 	char name[SV_VM_NAME_MAX];
 	char why[160];

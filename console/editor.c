@@ -200,6 +200,15 @@ static void attached_input(struct console *con, uint8_t byte)
 	console_start(con);
 }
 
+void console_vm_ended(struct console *con, const char *name)
+{
+	if (!con->attached)
+		return;
+	con->attached = false;
+	console_printf(con, "[detached: VM %s ended]\n", name);
+	console_start(con);
+}
+
 void console_input(struct console *con, uint8_t byte)
 {
 	bool was_cr = con->last_cr;

@@ -1,8 +1,8 @@
 /*
  * The VM manager (sv/vmmgr.h): configuration and image from the file
- * system, the machine recipe, one task per vCPU, guest output and
- * teardown. Validate first (name, config, image, plan), then act; every
- * failure on the way unwinds what was made.
+ * system, the machine recipe, one task per vCPU, guest output, console
+ * input for the attached VM, and teardown. Validate first (name, config,
+ * image, plan), then act; every failure on the way unwinds what was made.
  */
 #include "sv/vmmgr.h"
 
@@ -12,12 +12,22 @@
 
 #define SIZE_PAGES(n)	(((n) + SV_PAGE_SIZE - 1) / SV_PAGE_SIZE)
 
+/* The rings index with free-running uint32_t counters: sizes divide 2^32. */
+_Static_assert((VMMGR_RING & (VMMGR_RING - 1)) == 0, "VMMGR_RING");
+_Static_assert((VMMGR_IN_RING & (VMMGR_IN_RING - 1)) == 0, "VMMGR_IN_RING");
+
 static void say(const struct vmmgr *mgr, const char *fmt, ...) SV_PRINTF(2, 3);
 
 static void say(const struct vmmgr *mgr, const char *fmt, ...)
 {
+	struct vmmgr_vm *a = mgr->attached;
 	va_list ap;
 
+	/* news starts on a line of its own (mgr is const, the VM is not) */
+	if (a && a->raw_midline) {
+		mgr->h.out(mgr->h.out_ctx, "\n", 1);
+		a->raw_midline = false;
+	}
 	va_start(ap, fmt);
 	sv_vformat(mgr->h.out, mgr->h.out_ctx, fmt, ap);
 	va_end(ap);
@@ -122,12 +132,41 @@ static void serial_out(void *ctx, uint8_t byte)
 	struct vmmgr_vm *v = ctx;
 	uint32_t head = v->head;
 
-	if (head - v->tail >= VMMGR_RING) {
+	if (head - __atomic_load_n(&v->tail, __ATOMIC_ACQUIRE) >= VMMGR_RING) {
 		v->dropped++;
 		return;
 	}
 	v->ring[head % VMMGR_RING] = byte;
-	v->head = head + 1;
+	__atomic_store_n(&v->head, head + 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * The vCPU loop's poll hook, on the vCPU task: queued console input into
+ * COM1 as far as its receiver FIFO has room; the rest waits for the next
+ * iteration (the guest reads the FIFO meanwhile), so no byte is overrun.
+ */
+static void input_poll(struct sv_vm *vm, void *ctx)
+{
+	struct vmmgr_vm *v = ctx;
+	uint32_t tail = v->in_tail;
+	uint32_t head = __atomic_load_n(&v->in_head, __ATOMIC_ACQUIRE);
+	unsigned room;
+
+	(void)vm;
+	if (tail == head)
+		return;
+	room = uart_rx_room(&v->m.com1);
+	while (room && tail != head) {
+		uint32_t off = tail % VMMGR_IN_RING;
+		uint32_t n = SV_MIN(SV_MIN(head - tail, VMMGR_IN_RING - off),
+				    (uint32_t)room);
+
+		if (uart_receive(&v->m.com1, v->in_ring + off, n))
+			break;	/* only for a NULL buffer: not reached */
+		tail += n;
+		room -= n;
+	}
+	__atomic_store_n(&v->in_tail, tail, __ATOMIC_RELEASE);
 }
 
 static void vcpu_main(void *arg)
@@ -283,7 +322,12 @@ static int build(struct vmmgr *mgr, struct vmmgr_vm *v, char *err,
 		p.clock = sv_recorder_clock;
 		p.clock_ctx = &v->rec.rec;
 	}
-	return machine_create(&v->m, &p, err, errlen);
+	if ((e = machine_create(&v->m, &p, err, errlen)))
+		return e;
+	/* a recorded VM takes no input: its trace could not replay it */
+	if (!v->recording)
+		vm_set_poll(&v->m.vm, input_poll, v);
+	return 0;
 }
 
 int vmmgr_start(struct vmmgr *mgr, const char *name, char *err, size_t errlen)
@@ -356,7 +400,56 @@ int vmmgr_stop(struct vmmgr *mgr, const char *name)
 	flags = host_irq_save();	/* the vCPU task reads the state */
 	vm_stop(&v->m.vm, 0, "stopped from the console");
 	host_irq_restore(flags);
+	(void)task_wakeup(mgr->h.sched, &v->task);	/* a halted guest too */
 	return 0;
+}
+
+int vmmgr_attach(struct vmmgr *mgr, const char *name, char *err, size_t errlen)
+{
+	struct vmmgr_vm *v = find(mgr, name);
+
+	if (!v || v->state != VMMGR_RUNNING)
+		return fail(err, errlen, -SV_ENOENT, "no VM %s runs", name);
+	if (mgr->attached)
+		return fail(err, errlen, -SV_EBUSY, "attached to %s already",
+			    mgr->attached->name);
+	if (v->recording)
+		return fail(err, errlen, -SV_EPERM, "VM %s is being recorded: "
+			    "its trace has no record of console input", name);
+	mgr->attached = v;
+	v->raw_midline = false;
+	return 0;
+}
+
+void vmmgr_detach(struct vmmgr *mgr)
+{
+	if (mgr->attached)
+		mgr->attached->raw_midline = false;
+	mgr->attached = NULL;
+}
+
+const char *vmmgr_attached(const struct vmmgr *mgr)
+{
+	return mgr->attached ? mgr->attached->name : NULL;
+}
+
+int vmmgr_input(struct vmmgr *mgr, const uint8_t *buf, size_t len)
+{
+	struct vmmgr_vm *v = mgr->attached;
+	uint32_t head, tail;
+	size_t i;
+
+	if (!v)
+		return -SV_ENOENT;
+	head = v->in_head;
+	tail = __atomic_load_n(&v->in_tail, __ATOMIC_ACQUIRE);
+	for (i = 0; i < len && head - tail < VMMGR_IN_RING; i++)
+		v->in_ring[head++ % VMMGR_IN_RING] = buf[i];
+	__atomic_store_n(&v->in_head, head, __ATOMIC_RELEASE);
+	v->in_dropped += len - i;
+	/* a vCPU halted until a far timer (or none) takes it now */
+	(void)task_wakeup(mgr->h.sched, &v->task);
+	return i == len ? 0 : -SV_ENOSPC;
 }
 
 /* A finished line of guest output to the console. */
@@ -366,28 +459,60 @@ static void flush_line(struct vmmgr *mgr, struct vmmgr_vm *v)
 	v->line_len = 0;
 }
 
-static void drain(struct vmmgr *mgr, struct vmmgr_vm *v, bool *busy)
+/* The attached VM's output, to the console as it came. */
+static void show_raw(struct vmmgr *mgr, struct vmmgr_vm *v, const void *buf,
+		     size_t len)
 {
-	while (v->tail != v->head) {
-		uint8_t c = v->ring[v->tail % VMMGR_RING];
-		size_t done;
+	if (!len)
+		return;
+	mgr->h.out(mgr->h.out_ctx, buf, len);
+	v->raw_midline = ((const char *)buf)[len - 1] != '\n';
+}
 
-		v->tail++;
-		*busy = true;
-		if (v->cfg.serial == SV_SERIAL_FILE) {
-			if (vfs_write(&mgr->fds, v->serial_fd, &c, 1, &done))
-				v->dropped++;
+/* Bytes of a serial = stdio VM not attached: into "[name] " lines. */
+static void add_to_lines(struct vmmgr *mgr, struct vmmgr_vm *v,
+			 const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\r')
 			continue;
-		}
-		if (v->cfg.serial != SV_SERIAL_STDIO || c == '\r')
-			continue;
-		if (c == '\n') {
+		if (p[i] == '\n') {
 			flush_line(mgr, v);
 			continue;
 		}
-		v->line[v->line_len++] = (char)c;
+		v->line[v->line_len++] = (char)p[i];
 		if (v->line_len == sizeof(v->line))
 			flush_line(mgr, v);
+	}
+}
+
+static void drain(struct vmmgr *mgr, struct vmmgr_vm *v, bool *busy)
+{
+	bool attached = v == mgr->attached;
+	uint32_t head = __atomic_load_n(&v->head, __ATOMIC_ACQUIRE);
+
+	if (attached && v->line_len) {	/* a prompt held back, say */
+		show_raw(mgr, v, v->line, v->line_len);
+		v->line_len = 0;
+		*busy = true;
+	}
+	while (v->tail != head) {
+		uint32_t off = v->tail % VMMGR_RING;
+		size_t n = SV_MIN(head - v->tail, VMMGR_RING - off), done;
+		const uint8_t *p = v->ring + off;
+
+		*busy = true;
+		if (attached)
+			show_raw(mgr, v, p, n);
+		if (v->cfg.serial == SV_SERIAL_FILE) {
+			if (vfs_write(&mgr->fds, v->serial_fd, p, n, &done))
+				done = 0;
+			v->dropped += n - done;
+		} else if (v->cfg.serial == SV_SERIAL_STDIO && !attached) {
+			add_to_lines(mgr, v, p, n);
+		}
+		__atomic_store_n(&v->tail, v->tail + (uint32_t)n,
+				 __ATOMIC_RELEASE);
 	}
 }
 
@@ -406,6 +531,9 @@ static void report_end(struct vmmgr *mgr, const struct vmmgr_vm *v)
 	if (v->dropped)
 		say(mgr, "vm %s: %lu bytes of serial output lost\n", v->name,
 		    (unsigned long)v->dropped);
+	if (v->in_dropped)
+		say(mgr, "vm %s: %lu bytes of console input lost\n", v->name,
+		    (unsigned long)v->in_dropped);
 }
 
 static void teardown(struct vmmgr *mgr, unsigned slot)
@@ -420,6 +548,11 @@ static void teardown(struct vmmgr *mgr, unsigned slot)
 	report_end(mgr, v);
 	if (mgr->h.vm_ended)
 		mgr->h.vm_ended(mgr->h.ctx, v);
+	if (mgr->attached == v) {
+		vmmgr_detach(mgr);
+		if (mgr->h.attach_ended)
+			mgr->h.attach_ended(mgr->h.ctx, v);
+	}
 	if (v->recording)
 		digest = vmrecord_digest(&v->rec, machine_devices_digest(&v->m));
 	machine_destroy(&v->m);

@@ -113,6 +113,13 @@ void vm_set_clock(struct sv_vm *vm, uint64_t (*clock)(void *ctx), void *ctx,
 	vm->clock_realtime = realtime;
 }
 
+void vm_set_poll(struct sv_vm *vm, void (*poll)(struct sv_vm *vm, void *ctx),
+		 void *ctx)
+{
+	vm->poll = poll;
+	vm->poll_ctx = ctx;
+}
+
 void vm_timer_disarm(struct sv_timer *t)
 {
 	/* an unarmed timer is either zeroed or points at itself */
@@ -191,7 +198,8 @@ void vm_fail(struct sv_vm *vm, const char *fmt, ...)
 
 /*
  * A halted vCPU waits for an interrupt: sleep until the next timer, or give
- * up when nothing could ever wake it.
+ * up when nothing could ever wake it (no timer, and no poll hook through
+ * which the host could bring an event: vm_set_poll).
  */
 static void vcpu_wait(struct sv_vcpu *vcpu, uint64_t next)
 {
@@ -201,14 +209,21 @@ static void vcpu_wait(struct sv_vcpu *vcpu, uint64_t next)
 		vcpu->halted = false;
 		return;
 	}
-	if (next == SV_TIMER_NEVER) {
+	if (next == SV_TIMER_NEVER && !vm->poll) {
 		vm_fail(vm, "guest halted with no interrupt source armed "
 			"(HLT at rip 0x%lx would never wake)",
 			(unsigned long)vcpu->exit.rip);
 		return;
 	}
-	if (vm->clock_realtime)
-		host_wait_until(next);
+	if (!vm->clock_realtime)
+		return;
+	if (vm->poll) {		/* a wake-up lost before the sleep costs little */
+		uint64_t now = vm_now(vm);
+
+		if (next > now && next - now > SV_VM_POLL_WAIT_NS)
+			next = now + SV_VM_POLL_WAIT_NS;
+	}
+	host_wait_until(next);
 }
 
 int vm_run(struct sv_vm *vm)
@@ -219,9 +234,15 @@ int vm_run(struct sv_vm *vm)
 		return -SV_EINVAL;
 	vm->state = SV_VM_RUNNING;
 	while (vm->state == SV_VM_RUNNING) {
-		uint64_t next = vm_timers_run(vm, vm_now(vm));
+		uint64_t next;
 		int err;
 
+		if (vm->poll) {
+			vm->poll(vm, vm->poll_ctx);
+			if (vm->state != SV_VM_RUNNING)
+				break;
+		}
+		next = vm_timers_run(vm, vm_now(vm));
 		if (vcpu->halted) {
 			vcpu_wait(vcpu, next);
 			continue;

@@ -35,8 +35,10 @@ whatever its outcome.
 pseudo-terminal): each line once the console's prompt "smartvm> " has
 appeared one more time than before, ended with CR as a terminal would. A
 LINE "@wait REGEX" is not typed: the lines after it wait until a line of
-output matches REGEX (a VM that has ended, say). A console run ends with
-`halt` as its last line.
+output matches REGEX (a VM that has ended, say). A LINE "@type TEXT" types
+TEXT (and CR) at once, without waiting for a prompt: input for a guest
+while the console is attached to it (`vm console NAME`), where no prompt
+comes. A console run ends with `halt` as its last line.
 Exit status 0 when everything matched, 1 when not, 77 (skipped) when the
 emulator is not installed.
 """
@@ -77,6 +79,9 @@ class Typist:
                     return None
                 self.next_index += 1
                 continue
+            if line.startswith("@type "):
+                self.next_index += 1
+                return line[len("@type "):].encode() + b"\r"
             if out.count(PROMPT) <= self.typed:
                 return None
             self.next_index += 1

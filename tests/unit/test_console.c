@@ -529,6 +529,34 @@ static void test_cmd_vm_attach(void)
 	fix_free(f);
 }
 
+/* The attached VM ends: the console leaves attached mode by itself. */
+static void test_cmd_vm_ended_while_attached(void)
+{
+	static const struct console_vm_ops ops = { fv_list, fv_op, fv_op,
+		fv_op, fv_op, fv_op, fv_op, fv_op, fv_op, fv_in, fv_detach };
+	struct cfix *f = fix_new();
+
+	f->con.host.vm = &ops;
+	vm_log[0] = '\0';
+	console_vm_ended(&f->con, "g");		/* not attached: nothing */
+	SV_CHECK_EQ_U64(f->out_len, 0);
+	type(f, "vm console g\n");
+	SV_CHECK(f->con.attached);
+	type(f, "hi");
+	clear(f);
+	console_async_write(&f->con, "vm g: stopped\n", 14);
+	console_vm_ended(&f->con, "g");
+	SV_CHECK(!f->con.attached);
+	SV_CHECK_EQ_I64(strcmp(f->out, "vm g: stopped\n"
+			       "[detached: VM g ended]\n" CONSOLE_PROMPT), 0);
+	/* the VM is gone: its detach is not called; input edits again */
+	SV_CHECK_STR_EQ(vm_log, "ghi");
+	type(f, "vm list\n");
+	CHECK_OUT(f, "no VMs");
+	SV_CHECK_STR_EQ(vm_log, "ghi");
+	fix_free(f);
+}
+
 CU_TestInfo sv_tests_console[] = {
 	{ "edit_async_output", test_edit_async_output },
 	{ "edit_backspace_enter", test_edit_backspace_enter },
@@ -544,5 +572,6 @@ CU_TestInfo sv_tests_console[] = {
 	{ "cmd_df_log", test_cmd_df_log },
 	{ "cmd_services", test_cmd_services_absent_and_present },
 	{ "cmd_vm_attach", test_cmd_vm_attach },
+	{ "cmd_vm_ended_while_attached", test_cmd_vm_ended_while_attached },
 	CU_TEST_INFO_NULL,
 };

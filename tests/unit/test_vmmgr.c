@@ -104,6 +104,7 @@ enum script {
 	SCRIPT_FAULT,		/* "X", then a triple fault */
 	SCRIPT_LOOP,		/* reads an unclaimed port forever */
 	SCRIPT_QUIET,		/* no output, stop 33 */
+	SCRIPT_PROMPT,		/* "echo> ", then reads a port forever */
 };
 
 struct rig {
@@ -126,7 +127,9 @@ struct rig {
 	struct { char name[SV_VM_NAME_MAX]; enum script s; } scripts[MAX_SCRIPTS];
 	unsigned nscripts;
 	struct sv_bvcpu *loop[VMMGR_MAX_VMS];	/* vCPUs whose script repeats */
+	unsigned loop_from[VMMGR_MAX_VMS];	/* from this exit on */
 	unsigned nloop;
+	unsigned attach_ends;		/* attach_ended hook calls */
 	struct sv_task manager;
 	void (*body)(struct rig *r);
 	bool pull_plug;			/* a test gave up: every run fails */
@@ -234,7 +237,7 @@ static int yielding_run(struct sv_bvcpu *vcpu, struct sv_exit *exit)
 		return -SV_EIO;
 	for (unsigned i = 0; i < R.nloop; i++)
 		if (R.loop[i] == vcpu && vcpu->next == vcpu->nscript)
-			vcpu->next = 0;		/* the guest loops */
+			vcpu->next = R.loop_from[i];	/* the guest loops */
 	return fake_backend_ops.run(vcpu, exit);
 }
 
@@ -296,11 +299,16 @@ static void vm_created(void *ctx, struct vmmgr_vm *v)
 		q_exit(f, SV_EXIT_TRIPLE_FAULT, 0, 0);
 		q_out(f, SV_MACHINE_DEBUG_EXIT, DEBUG_EXIT_STOP);  /* never */
 		break;
+	case SCRIPT_PROMPT:
+		q_text(f, "echo> ");	/* then loops on the port read */
+		/* fall through */
 	case SCRIPT_LOOP:
 		q_exit(f, SV_EXIT_IO_INSTRUCTION,
 		       sv_io_qual_make(0x1234, 1, true, false, false, false), 0);
-		if (r->nloop < VMMGR_MAX_VMS)
+		if (r->nloop < VMMGR_MAX_VMS) {
+			r->loop_from[r->nloop] = f->nscript - 1;
 			r->loop[r->nloop++] = f;
+		}
 		break;
 	case SCRIPT_QUIET:
 		q_out(f, SV_MACHINE_DEBUG_EXIT, DEBUG_EXIT_STOP);
@@ -314,6 +322,18 @@ static void vm_ended(void *ctx, const struct vmmgr_vm *v)
 
 	r->ended++;
 	SV_CHECK_EQ_U64(v->state, VMMGR_ENDED);
+}
+
+/* The attached VM ended: mark the moment in the console's output. */
+static void attach_ended(void *ctx, const struct vmmgr_vm *v)
+{
+	struct rig *r = ctx;
+	char mark[64];
+
+	r->attach_ends++;
+	SV_CHECK(r->mgr.attached == NULL);	/* detached before the call */
+	snprintf(mark, sizeof(mark), "<attach ended: %s>", v->name);
+	out_sink(r, mark, strlen(mark));
 }
 
 static void put(struct rig *r, const char *path, const void *data, size_t len)
@@ -397,7 +417,8 @@ static void rig_setup(bool with_trace)
 		.stack_size = STACK_SIZE,
 		.trace_sink = with_trace ? trace_sink : NULL, .trace_ctx = &R,
 		.producer = "test", .cpu_features = SV_TRACE_CPU_VMX,
-		.vm_created = vm_created, .vm_ended = vm_ended, .ctx = &R,
+		.vm_created = vm_created, .vm_ended = vm_ended,
+		.attach_ended = attach_ended, .ctx = &R,
 	};
 	vmmgr_init(&R.mgr, &R.h);
 }
@@ -1021,6 +1042,259 @@ static void test_list_and_info(void)
 	rig_teardown();
 }
 
+/* ---- 8. vm console: attach, output, input, detach ------------------------ */
+
+static void body_attach_output(struct rig *r)
+{
+	char err[200] = "";
+
+	start_ok(r, "hello");
+	start_ok(r, "other");
+	/* before either vCPU has run: all of hello's output is seen raw */
+	SV_CHECK_EQ_I64(vmmgr_attach(&r->mgr, "ghost", err, sizeof(err)),
+			-SV_ENOENT);
+	CHECK_STR_HAS(err, "no VM ghost runs");
+	SV_CHECK(vmmgr_attached(&r->mgr) == NULL);
+	SV_CHECK_EQ_I64(vmmgr_input(&r->mgr, (const uint8_t *)"x", 1),
+			-SV_ENOENT);
+	SV_CHECK_EQ_I64(vmmgr_attach(&r->mgr, "hello", err, sizeof(err)), 0);
+	SV_CHECK_STR_EQ(vmmgr_attached(&r->mgr), "hello");
+	SV_CHECK_EQ_I64(vmmgr_attach(&r->mgr, "other", err, sizeof(err)),
+			-SV_EBUSY);
+	CHECK_STR_HAS(err, "attached to hello already");
+	SV_CHECK_STR_EQ(vmmgr_attached(&r->mgr), "hello");
+}
+
+static void test_attach_output_raw(void)
+{
+	const char *stop, *mark;
+
+	rig_setup(false);
+	put_vm(&R, "hello", "");
+	put_vm(&R, "other", "");
+	rig_run(body_attach_output);
+	/* hello's bytes as sent, CR included, no prefix, no line buffering */
+	CHECK_OUT("Hi\r\n");
+	CHECK_OUT("bye");
+	CHECK_NOT_OUT("[hello]");
+	CHECK_OUT("[other] Hi\n");	/* the other VM's lines go on */
+	CHECK_OUT("[other] bye\n");
+	/* "bye" had no newline: the end report starts a line of its own */
+	CHECK_OUT("\nvm hello: stopped, exit status 33");
+	CHECK_NOT_OUT("byevm hello");
+	/* ended while attached: detached after the report, host told once */
+	SV_CHECK_EQ_U64(R.attach_ends, 1);
+	stop = strstr(R.out, "vm hello: stopped");
+	mark = strstr(R.out, "<attach ended: hello>");
+	SV_CHECK(stop && mark && stop < mark);
+	CHECK_NOT_OUT("<attach ended: other>");
+	SV_CHECK(vmmgr_attached(&R.mgr) == NULL);
+	SV_CHECK_EQ_I64(vmmgr_input(&R.mgr, (const uint8_t *)"x", 1),
+			-SV_ENOENT);
+	rig_teardown();
+}
+
+static void body_detach(struct rig *r)
+{
+	char err[200] = "";
+
+	start_ok(r, "hello");
+	SV_CHECK_EQ_I64(vmmgr_attach(&r->mgr, "hello", err, sizeof(err)), 0);
+	vmmgr_detach(&r->mgr);
+	SV_CHECK(vmmgr_attached(&r->mgr) == NULL);
+	vmmgr_detach(&r->mgr);		/* twice: nothing to do */
+	SV_CHECK_EQ_I64(vmmgr_input(&r->mgr, (const uint8_t *)"x", 1),
+			-SV_ENOENT);
+	/* and again, to another VM, once the first is detached */
+	start_ok(r, "other");
+	SV_CHECK_EQ_I64(vmmgr_attach(&r->mgr, "other", err, sizeof(err)), 0);
+	vmmgr_detach(&r->mgr);
+}
+
+static void test_attach_detach(void)
+{
+	rig_setup(false);
+	put_vm(&R, "hello", "");
+	put_vm(&R, "other", "");
+	rig_run(body_detach);
+	CHECK_OUT("[hello] Hi\n");	/* prefixed lines again */
+	CHECK_OUT("[hello] bye\n");
+	CHECK_OUT("[other] Hi\n");
+	SV_CHECK_EQ_U64(R.attach_ends, 0);	/* it ended detached */
+	rig_teardown();
+}
+
+/* Let the vCPU run (the manager naps) until cond holds; whether it did. */
+#define RUN_UNTIL(r, cond) \
+	({ \
+		unsigned n_ = 0; \
+		while (!(cond) && ++n_ < POLL_LIMIT) { \
+			(void)vmmgr_poll(&(r)->mgr); \
+			(void)task_sleep(&(r)->s, POLL_NS); \
+		} \
+		(cond); \
+	})
+
+/* Act as the guest: an IN or OUT on COM1, between the vCPU's runs. */
+static uint8_t com1_io(struct vmmgr_vm *v, unsigned reg, bool write,
+		       uint8_t value)
+{
+	uint64_t data = value;
+
+	SV_CHECK_EQ_I64(iobus_access(&v->m.vm.bus, SV_IO_PORT,
+				     SV_MACHINE_COM1_PORT + reg, 1, write,
+				     &data), 0);
+	return (uint8_t)data;
+}
+
+static void body_input(struct rig *r)
+{
+	static const char typed[] = "0123456789abcdefghij";
+	struct vmmgr_vm *v;
+	uint8_t many[300];
+	char err[200] = "", got[32];
+	unsigned i;
+
+	start_ok(r, "prompt");
+	v = r->mgr.vms[0];
+	/* "echo> " has no newline: held back, not shown yet */
+	SV_CHECK(RUN_UNTIL(r, v->line_len == 6));
+	CHECK_NOT_OUT("echo> ");
+	SV_CHECK_EQ_I64(vmmgr_attach(&r->mgr, "prompt", err, sizeof(err)), 0);
+	SV_CHECK(vmmgr_poll(&r->mgr));
+	CHECK_OUT("echo> ");		/* shown raw at the first poll */
+	CHECK_NOT_OUT("[prompt]");
+	SV_CHECK_EQ_U64(v->line_len, 0);
+
+	/* the guest turns the FIFO on: 16 bytes of room */
+	com1_io(v, SV_UART_FCR, true, SV_UART_FCR_FIFOE);
+	SV_CHECK_EQ_I64(vmmgr_input(&r->mgr, (const uint8_t *)typed,
+				    strlen(typed)), 0);
+	/* the vCPU task takes what fits; the rest waits in the ring */
+	SV_CHECK(RUN_UNTIL(r, v->m.com1.rx_count == SV_UART_FIFO_SIZE));
+	SV_CHECK_EQ_U64(v->in_head - v->in_tail, 4);
+	SV_CHECK_EQ_U64(v->m.com1.rx_overruns, 0);
+	for (i = 0; i < SV_UART_FIFO_SIZE; i++)
+		got[i] = (char)com1_io(v, SV_UART_RBR, false, 0);
+	got[i] = '\0';
+	SV_CHECK_STR_EQ(got, "0123456789abcdef");
+	SV_CHECK(RUN_UNTIL(r, v->in_head == v->in_tail));
+	SV_CHECK_EQ_U64(v->m.com1.rx_count, 4);
+	for (i = 0; i < 4; i++)
+		got[i] = (char)com1_io(v, SV_UART_RBR, false, 0);
+	got[i] = '\0';
+	SV_CHECK_STR_EQ(got, "ghij");
+
+	/* more than the ring holds, the vCPU not running: nothing blocks */
+	memset(many, 'z', sizeof(many));
+	SV_CHECK_EQ_I64(vmmgr_input(&r->mgr, many, sizeof(many)), -SV_ENOSPC);
+	SV_CHECK_EQ_U64(v->in_head - v->in_tail, VMMGR_IN_RING);
+	SV_CHECK_EQ_U64(v->in_dropped, sizeof(many) - VMMGR_IN_RING);
+	SV_CHECK_EQ_I64(vmmgr_input(&r->mgr, many, 1), -SV_ENOSPC);
+	SV_CHECK_EQ_U64(v->in_dropped, sizeof(many) - VMMGR_IN_RING + 1);
+	/* the guest reads nothing: the FIFO fills, the ring keeps the rest */
+	SV_CHECK(RUN_UNTIL(r, v->m.com1.rx_count == SV_UART_FIFO_SIZE));
+	(void)vmmgr_poll(&r->mgr);
+	(void)task_sleep(&r->s, 10 * POLL_NS);
+	SV_CHECK_EQ_U64(v->m.com1.rx_count, SV_UART_FIFO_SIZE);
+	SV_CHECK_EQ_U64(v->in_head - v->in_tail,
+			VMMGR_IN_RING - SV_UART_FIFO_SIZE);
+	SV_CHECK_EQ_U64(v->m.com1.rx_overruns, 0);
+	/* stopped while attached: the host hears of it */
+	SV_CHECK_EQ_I64(vmmgr_stop(&r->mgr, "prompt"), 0);
+}
+
+static void test_attach_input(void)
+{
+	rig_setup(false);
+	put_vm(&R, "prompt", "");
+	set_script(&R, "prompt", SCRIPT_PROMPT);
+	rig_run(body_input);
+	CHECK_OUT("vm prompt: stopped, exit status 0: stopped from the console");
+	CHECK_OUT("vm prompt: 45 bytes of console input lost\n");
+	CHECK_OUT("<attach ended: prompt>");
+	SV_CHECK_EQ_U64(R.attach_ends, 1);
+	/* "echo> " was the last output: the report began a new line */
+	CHECK_OUT("echo> \nvm prompt: stopped");
+	rig_teardown();
+}
+
+static void body_attach_recorded(struct rig *r)
+{
+	char err[200] = "";
+
+	SV_CHECK_EQ_I64(vmmgr_record(&r->mgr, "rec"), 0);
+	start_ok(r, "rec");
+	SV_CHECK(r->mgr.vms[0]->recording);
+	SV_CHECK(r->mgr.vms[0]->m.vm.poll == NULL);	/* no input path */
+	SV_CHECK_EQ_I64(vmmgr_attach(&r->mgr, "rec", err, sizeof(err)),
+			-SV_EPERM);
+	CHECK_STR_HAS(err, "VM rec is being recorded");
+	SV_CHECK(vmmgr_attached(&r->mgr) == NULL);
+	start_ok(r, "plain");
+	SV_CHECK(r->mgr.vms[1]->m.vm.poll != NULL);
+}
+
+static void test_attach_recorded(void)
+{
+	rig_setup(true);
+	put_vm(&R, "rec", "serial = none\n");
+	put_vm(&R, "plain", "serial = none\n");
+	set_script(&R, "rec", SCRIPT_QUIET);
+	rig_run(body_attach_recorded);
+	CHECK_OUT("vm rec: trace: 1 exits");
+	SV_CHECK_EQ_U64(R.attach_ends, 0);
+	rig_teardown();
+}
+
+/* ---- 9. the vCPU loop's poll hook (vm_set_poll) -------------------------- */
+
+struct poll_probe {
+	unsigned calls;
+	unsigned stop_at;
+	uint64_t now;
+};
+
+static uint64_t probe_clock(void *ctx)
+{
+	return ((struct poll_probe *)ctx)->now;
+}
+
+static void probe_poll(struct sv_vm *vm, void *ctx)
+{
+	struct poll_probe *p = ctx;
+
+	if (++p->calls == p->stop_at)
+		vm_stop(vm, 7, "stopped by the poll hook");
+}
+
+/*
+ * Called once per loop iteration; a halted vCPU with no timer waits for
+ * what the hook brings instead of failing; a stop from the hook ends the
+ * loop at once.
+ */
+static void test_vm_poll_hook(void)
+{
+	struct poll_probe p = { .stop_at = 5 };
+	struct sv_vcpu *vcpu;
+	struct sv_vm vm;
+	struct sv_exit hlt = { .reason = SV_EXIT_HLT, .rip = 0x1000,
+			       .instr_len = 1 };
+
+	SV_CHECK_EQ_I64(vm_init(&vm, "t", &fake_backend_ops, NULL), 0);
+	SV_CHECK_EQ_I64(vm_add_vcpu(&vm, &vcpu), 0);
+	vm_set_clock(&vm, probe_clock, &p, false);
+	vm_set_poll(&vm, probe_poll, &p);
+	SV_CHECK_EQ_I64(fake_queue_exit(vcpu->b, &hlt), 0);
+	SV_CHECK_EQ_I64(vm_run(&vm), 0);
+	SV_CHECK_EQ_U64(vm.state, SV_VM_STOPPED);
+	SV_CHECK_EQ_I64(vm.exit_status, 7);
+	SV_CHECK_STR_EQ(vm.stop_reason, "stopped by the poll hook");
+	SV_CHECK_EQ_U64(p.calls, 5);	/* one run, then four halted turns */
+	SV_CHECK_EQ_U64(vcpu->nexits, 1);
+	vm_destroy(&vm);
+}
+
 CU_TestInfo sv_tests_vmmgr[] = {
 	{ "a VM runs to its debug-exit stop", test_runs_to_stop },
 	{ "one VM fails, the other runs on", test_one_fails_other_runs },
@@ -1031,5 +1305,10 @@ CU_TestInfo sv_tests_vmmgr[] = {
 	{ "stop from the console", test_stop_from_console },
 	{ "record a VM's trace", test_record },
 	{ "list and info", test_list_and_info },
+	{ "vm console: output raw, ended while attached", test_attach_output_raw },
+	{ "vm console: detach", test_attach_detach },
+	{ "vm console: input into the UART FIFO", test_attach_input },
+	{ "vm console: a recorded VM is refused", test_attach_recorded },
+	{ "the vCPU loop's poll hook", test_vm_poll_hook },
 	CU_TEST_INFO_NULL,
 };

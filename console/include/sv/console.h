@@ -60,7 +60,10 @@ struct console;
  *  attach     connect the console to VM name's serial port: from then on
  *             the console hands every input byte to serial_in until the
  *             user types CONSOLE_DETACH_BYTE, then calls detach. The VM
- *             manager prints the guest's output with console_write.
+ *             manager prints the guest's output as it comes, raw (in
+ *             attached mode console_async_write writes it straight
+ *             through). If the VM ends first, the host calls
+ *             console_vm_ended instead, and detach is not called.
  */
 struct console_vm_ops {
 	int (*list)(void *ctx, struct console *con);
@@ -164,6 +167,13 @@ void console_write(struct console *con, const char *buf, size_t len);
  */
 void console_async_write(struct console *con, const char *buf, size_t len);
 void console_redraw(struct console *con);
+
+/*
+ * The VM the console is attached to (`vm console`) has ended: leave
+ * attached mode without calling the VM's detach, print "[detached: VM name
+ * ended]" and the prompt. Nothing happens when the console is not attached.
+ */
+void console_vm_ended(struct console *con, const char *name);
 int console_printf(struct console *con, const char *fmt, ...) SV_PRINTF(2, 3);
 
 /*

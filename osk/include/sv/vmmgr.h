@@ -11,12 +11,27 @@
  * file the configuration names, and every VM's start and end go to the
  * console too.
  *
+ * `vm console NAME` attaches the console to one VM (vmmgr_attach): its
+ * COM1 output then goes to the console raw, byte for byte, without prefix
+ * or line buffering (a partial line held back is shown first), whatever
+ * its serial setting says (a serial file still gets every byte too); and
+ * what the user types reaches its COM1 receiver (vmmgr_input). The other
+ * VMs' lines go on as before. vmmgr_detach ends it; a VM that ends while
+ * attached is detached by vmmgr_poll after its end report, and the host
+ * hears of it through h->attach_ended so that the console can leave its
+ * attached mode. A VM being recorded cannot be attached: its trace has no
+ * record of host input, so the run could not be replayed.
+ *
  * Concurrency: one manager task (the console) calls every vmmgr_*
  * function; only it touches the file system and the console. A vCPU task
  * touches nothing but its own VM: guest output crosses over in a
  * per-VM ring that vmmgr_poll drains, and a VM that ended (task DEAD) is
- * torn down by vmmgr_poll too. A VM that fails stops alone: its task
- * ends, the others run on.
+ * torn down by vmmgr_poll too. Console input crosses the other way in a
+ * per-VM input ring that the vCPU task empties into its UART from the vCPU
+ * loop's poll hook (vm_set_poll), as far as the receiver FIFO has room,
+ * never blocking; the manager wakes the vCPU task after queuing (a halted
+ * guest sleeps until its next timer otherwise). A VM that fails stops
+ * alone: its task ends, the others run on.
  */
 #ifndef SV_VMMGR_H
 #define SV_VMMGR_H
@@ -41,6 +56,7 @@
 #define VMMGR_IMAGE_MAX		(64u << 20)	/* bytes of a guest image */
 #define VMMGR_RING		4096		/* guest output in flight */
 #define VMMGR_LINE_MAX		160
+#define VMMGR_IN_RING		256		/* console input in flight */
 
 struct vmmgr_vm;
 
@@ -63,6 +79,9 @@ struct vmmgr_host {
 	void (*vm_created)(void *ctx, struct vmmgr_vm *v);
 	/* optional: a VM ended, before its teardown (exit statistics) */
 	void (*vm_ended)(void *ctx, const struct vmmgr_vm *v);
+	/* optional: the attached VM ended and is detached (after its end
+	 * report, before its teardown): the console leaves attached mode */
+	void (*attach_ended)(void *ctx, const struct vmmgr_vm *v);
 	void *ctx;
 };
 
@@ -93,6 +112,12 @@ struct vmmgr_vm {
 	uint64_t dropped;		/* bytes lost to a full ring */
 	char line[VMMGR_LINE_MAX];
 	size_t line_len;
+	bool raw_midline;		/* attached, last byte shown not LF */
+	/* console input: the manager writes at in_head, the vCPU task reads
+	 * at in_tail (into COM1, as the FIFO has room) */
+	uint8_t in_ring[VMMGR_IN_RING];
+	uint32_t in_head, in_tail;	/* __atomic acquire/release */
+	uint64_t in_dropped;		/* bytes lost to a full input ring */
 	int serial_fd;			/* serial = FILE: open descriptor */
 	bool recording;
 	struct vmrecord rec;
@@ -103,6 +128,7 @@ struct vmmgr {
 	struct sv_fdtable fds;		/* the manager's open files */
 	struct vmmgr_vm *vms[VMMGR_MAX_VMS];
 	char trace_vm[SV_VM_NAME_MAX];	/* record this VM's next start */
+	struct vmmgr_vm *attached;	/* `vm console`: NULL when none */
 	unsigned started, ended;	/* counts since vmmgr_init */
 };
 
@@ -121,7 +147,10 @@ SV_MUST_CHECK int vmmgr_record(struct vmmgr *mgr, const char *name);
 SV_MUST_CHECK int vmmgr_start(struct vmmgr *mgr, const char *name, char *err,
 			      size_t errlen);
 
-/* Ask VM name to stop (it ends at its next exit). -SV_ENOENT: no such VM. */
+/*
+ * Ask VM name to stop (it ends at its next exit; its vCPU task is woken, so
+ * a halted guest ends too). -SV_ENOENT: no such VM.
+ */
 SV_MUST_CHECK int vmmgr_stop(struct vmmgr *mgr, const char *name);
 
 /*
@@ -129,6 +158,30 @@ SV_MUST_CHECK int vmmgr_stop(struct vmmgr *mgr, const char *name);
  * ended, reporting how. Returns whether anything happened.
  */
 bool vmmgr_poll(struct vmmgr *mgr);
+
+/*
+ * Attach the console to VM name (see above). Errors, with err saying
+ * why: -SV_ENOENT no such VM (or it has ended), -SV_EPERM the VM is being
+ * recorded, -SV_EBUSY a VM is attached already.
+ */
+SV_MUST_CHECK int vmmgr_attach(struct vmmgr *mgr, const char *name, char *err,
+			      size_t errlen);
+
+/* End the attachment, if any: the VM's output goes back to its lines. */
+void vmmgr_detach(struct vmmgr *mgr);
+
+/* The attached VM's name, or NULL. */
+const char *vmmgr_attached(const struct vmmgr *mgr);
+
+/*
+ * Queue len bytes for the attached VM's COM1 receiver and wake its vCPU
+ * task. Never blocks: what does not fit in the input ring (VMMGR_IN_RING
+ * bytes not yet taken by the guest's FIFO) is lost, counted, and reported
+ * when the VM ends, as a serial line loses bytes. Returns 0 when all were
+ * queued, -SV_ENOSPC when some were lost, -SV_ENOENT when no VM is
+ * attached. Not SV_MUST_CHECK: a caller with nobody to tell may ignore it.
+ */
+int vmmgr_input(struct vmmgr *mgr, const uint8_t *buf, size_t len);
 
 /* VMs started and not yet torn down. */
 unsigned vmmgr_count(const struct vmmgr *mgr);

@@ -31,6 +31,7 @@
 #define SV_VM_MAX_VCPUS   1
 #define SV_VM_NAME_MAX    32
 #define SV_VCPU_MAX_EVENTS 8
+#define SV_VM_POLL_WAIT_NS 10000000ull	/* longest halt between polls */
 
 enum sv_vm_state {
 	SV_VM_CREATED,	/* built, not run yet */
@@ -75,6 +76,9 @@ struct sv_vm {
 	int exit_status;		/* meaningful once STOPPED */
 	char stop_reason[160];
 	uint64_t exit_counts[SV_EXIT_REASON_MAX];
+	/* the host's per-iteration hook (vm_set_poll); NULL: none */
+	void (*poll)(struct sv_vm *vm, void *ctx);
+	void *poll_ctx;
 };
 
 /*
@@ -110,6 +114,26 @@ void vm_irq_pulse(struct sv_vm *vm, unsigned irq);
 uint64_t vm_now(const struct sv_vm *vm);
 void vm_set_clock(struct sv_vm *vm, uint64_t (*clock)(void *ctx), void *ctx,
 		  bool realtime);
+
+/*
+ * Give the VM an outside source of events: vm_run calls poll(vm, ctx) on
+ * the vCPU's thread once per loop iteration, before it fires due timers
+ * (so what poll does is seen by the next entry, or wakes a halted vCPU).
+ * This is where a host hands over what other threads queued for the VM
+ * (console input for its UART, which only this thread may touch). poll
+ * must not block; it runs once per exit, so it should be cheap when there
+ * is nothing to do. Set it before vm_run; NULL (the default) costs nothing.
+ *
+ * With poll set, a halted vCPU sleeps at most SV_VM_POLL_WAIT_NS before
+ * poll is called again, and one that no timer will wake does not fail the
+ * VM ("would never wake"): it goes on waiting for what poll brings. A host
+ * that queued something wakes the thread for a prompt answer (on the
+ * kernel, task_wakeup of the vCPU task); the bound covers a wake-up sent
+ * just before the sleep began, which host_wait_until cannot see. A VM whose
+ * clock is not realtime never sleeps: it calls poll again at once.
+ */
+void vm_set_poll(struct sv_vm *vm, void (*poll)(struct sv_vm *vm, void *ctx),
+		 void *ctx);
 
 /* Arm t to fire at deadline (re-arming moves it); disarm. */
 void vm_timer_arm(struct sv_vm *vm, struct sv_timer *t, uint64_t deadline);
