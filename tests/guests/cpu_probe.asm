@@ -150,49 +150,6 @@ verdict:
 	pop esi
 	ret
 
-; cmdline_has: CF clear when the Multiboot command line has the word at
-; ESI (words are separated by spaces), set when not or there is none.
-cmdline_has:
-	pushad
-	mov ebx, [mb_info]
-	test dword [ebx + MBI_FLAGS], MBI_F_CMDLINE
-	jz .no
-	mov edi, [ebx + MBI_CMDLINE]
-.word:					; EDI: the start of a word
-	mov ecx, esi
-	mov edx, edi
-.compare:
-	mov al, [ecx]
-	test al, al
-	jz .word_end
-	cmp al, [edx]
-	jne .skip
-	inc ecx
-	inc edx
-	jmp .compare
-.word_end:				; ours is a prefix: is the word over?
-	mov al, [edx]
-	test al, al
-	jz .yes
-	cmp al, ' '
-	je .yes
-.skip:					; to the next word
-	mov al, [edi]
-	test al, al
-	jz .no
-	inc edi
-	cmp al, ' '
-	jne .skip
-	jmp .word
-.yes:
-	popad
-	clc
-	ret
-.no:
-	popad
-	stc
-	ret
-
 ; put_hex8: EAX as 0x and 8 hex digits.
 put_hex8:
 	push ecx
