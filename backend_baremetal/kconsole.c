@@ -73,6 +73,13 @@ static int kc_mem_stats(void *ctx, struct kmem_stats *st)
 	return 0;
 }
 
+static int kc_ps(void *ctx, struct console_task_info *out, size_t max,
+		 size_t *count)
+{
+	(void)ctx;
+	return run_hooks->ps(out, max, count);
+}
+
 static int kc_halt(void *ctx)
 {
 	(void)ctx;
@@ -141,6 +148,7 @@ void kconsole_run(const struct kconsole_hooks *hooks)
 		.write = kconsole_sink, .ctx = &kc, .mem_stats = kc_mem_stats,
 		.halt = kc_halt, .reboot = kc_reboot,
 		.vm = hooks ? hooks->vm : NULL,
+		.ps = hooks && hooks->ps ? kc_ps : NULL,
 	};
 	bool got;
 

@@ -20,6 +20,8 @@ struct kconsole_hooks {
 	const struct console_vm_ops *vm;	/* the `vm` commands */
 	void (*idle)(void);		/* nothing came in: poll, then nap */
 	void (*before_halt)(void);	/* stop the VMs before `halt` */
+	/* `ps`: the scheduler's tasks (console_host.ps); NULL: none */
+	int (*ps)(struct console_task_info *out, size_t max, size_t *count);
 };
 
 /* Find the console's devices; false (with a message) without ttyS0. */
