@@ -25,6 +25,7 @@
 #include "sv/trace.h"
 #include "sv/vmx.h"
 #include "sv/vmx_ctl.h"
+#include "tsc.h"
 #include "vmx_hw.h"
 #include "x86.h"
 #include "x86_sys.h"
@@ -65,6 +66,7 @@
 #define PDE_4M_IDENTITY		0xe7u	/* P, RW, US, A, D, PS */
 
 #define VMX_MAX_REGIONS		8
+#define VMX_SLICE_NS		2000000ull	/* longest run between exits */
 #define FXSAVE_SIZE		512
 #define FCW_DEFAULT		0x037f	/* x87 control word after FNINIT */
 #define MXCSR_DEFAULT		0x1f80	/* all SSE exceptions masked */
@@ -341,6 +343,7 @@ struct sv_bvcpu {
 	void *msr_bitmap;
 	hpa_t msr_bitmap_pa;
 	uint32_t proc_ctls;		/* CPU_BASED_VM_EXEC_CONTROL as written */
+	uint32_t preempt_value;		/* VMX-preemption timer per entry, or 0 */
 	bool cr3_exiting_optional;	/* the CPU lets us clear CR3 exiting */
 	/* the guest's architectural CR0/CR3/CR4 (the read shadows) */
 	uint64_t cr0, cr3, cr4;
@@ -366,6 +369,23 @@ static void vmcs_load(struct sv_bvcpu *v)
 /* ------------------------------------------------------------------------
  * VMCS set-up, by area
  * ------------------------------------------------------------------------ */
+
+/*
+ * The VMX-preemption timer, loaded at every entry, makes the guest exit
+ * after VMX_SLICE_NS of running at most. The kernel's tick makes it exit
+ * sooner (an external-interrupt exit); the timer is the backstop that
+ * holds whatever the interrupt controller does: Bochs 2.7, for one, lets
+ * no host interrupt make a guest exit when guest and host both entered
+ * with RFLAGS.IF clear (tests/guests/hog.asm spins so). It counts the TSC
+ * divided by 2^(IA32_VMX_MISC bits 4:0).
+ */
+static uint32_t preemption_timer_value(void)
+{
+	uint64_t ticks = tsc_khz_get() * (VMX_SLICE_NS / 1000000);
+
+	ticks >>= caps.misc & SV_VMX_MISC_TIMER_RATE_MASK;
+	return (uint32_t)SV_MIN(SV_MAX(ticks, 1), UINT32_MAX);
+}
 
 /* Fit a control to the CPU; a required bit it lacks refuses the VM. */
 static int ctl(const char *what, uint64_t cap, uint32_t required,
@@ -393,10 +413,11 @@ static int setup_controls(struct sv_bvcpu *v)
 	if (caps.unrestricted)
 		proc2_want |= SV_SECONDARY_UNRESTRICTED_GUEST;
 	/* Interrupts of the host stop the guest; they stay pending in the
-	 * interrupt controller until the host re-enables interrupts. */
+	 * interrupt controller until the host re-enables interrupts. The
+	 * preemption timer bounds a guest's run whatever else happens. */
 	if ((err = ctl("pin-based", caps.pin, SV_PIN_BASED_EXT_INTR_EXITING |
-		       SV_PIN_BASED_NMI_EXITING, SV_PIN_BASED_VIRTUAL_NMIS,
-		       &pin)) ||
+		       SV_PIN_BASED_NMI_EXITING, SV_PIN_BASED_VIRTUAL_NMIS |
+		       SV_PIN_BASED_PREEMPTION_TIMER, &pin)) ||
 	    (err = ctl("processor-based", caps.proc,
 		       SV_CPU_BASED_HLT_EXITING | SV_CPU_BASED_USE_IO_BITMAPS |
 		       SV_CPU_BASED_USE_MSR_BITMAPS |
@@ -418,6 +439,8 @@ static int setup_controls(struct sv_bvcpu *v)
 		!(sv_vmx_ctl_must1(caps.proc) & (SV_CPU_BASED_CR3_LOAD_EXITING |
 						 SV_CPU_BASED_CR3_STORE_EXITING));
 	v->proc_ctls = proc;
+	if (pin & SV_PIN_BASED_PREEMPTION_TIMER)
+		v->preempt_value = preemption_timer_value();
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, pin);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
@@ -879,6 +902,8 @@ static int vmx_run(struct sv_bvcpu *v, struct sv_exit *exit)
 
 	vmcs_load(v);
 	guest_state_switch_to(v);
+	if (v->preempt_value)
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, v->preempt_value);
 	account_monitor(v);
 	st = vmx_enter(&v->g, v->launched);
 	v->exit_tsc = rdtsc();

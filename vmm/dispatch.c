@@ -22,6 +22,7 @@ static const sv_exit_handler exit_handlers[SV_EXIT_REASON_MAX] = {
 	[SV_EXIT_MSR_READ]           = handle_rdmsr,
 	[SV_EXIT_MSR_WRITE]          = handle_wrmsr,
 	[SV_EXIT_EPT_VIOLATION]      = handle_mmio,
+	[SV_EXIT_PREEMPTION_TIMER]   = handle_external_interrupt,
 	[SV_EXIT_WBINVD]             = handle_cache_flush,
 };
 

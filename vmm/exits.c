@@ -1,7 +1,9 @@
 /*
  * Handlers for exits about the vCPU's own state: HLT, triple fault, and
  * external interrupts of the host (a host timer made the guest exit so that
- * the vCPU loop could run its device timers).
+ * the vCPU loop could run its device timers). The VMX preemption timer's
+ * exit, the backend's bound on how long a guest runs without exiting, is
+ * handled as one of those.
  */
 #include "sv/errno.h"
 #include "vmm_internal.h"
