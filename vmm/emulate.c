@@ -10,9 +10,14 @@
  * RIP by the exit's instruction length, which EPT violations do not
  * report.
  *
- * The fetch reads guest-physical memory as linear memory, which holds
- * only while guest paging is off; with paging on the VM is stopped until
- * the page-table walker exists.
+ * With guest paging off the fetch reads guest-physical memory as linear
+ * memory. With it on, each page the instruction touches is translated by
+ * the page-table walker (sv/walk.h) as a fetch at the guest's CPL, the
+ * second page only if the decoder needs bytes from it, as the processor
+ * fetches; the walk sets the accessed bits it would. A fetch that faults
+ * gets the guest the #PF hardware would have raised (CR2, error code, RIP
+ * left on the instruction) instead of failing the VM. It can happen: the
+ * processor fetched through a TLB entry the guest's tables no longer back.
  */
 #include "sv/emulate.h"
 
@@ -23,6 +28,7 @@
 #include "sv/format.h"
 #include "sv/iobus.h"
 #include "sv/vmx.h"
+#include "sv/walk.h"
 #include "vmm_internal.h"
 
 /* ---- decoding ------------------------------------------------------------ */
@@ -480,33 +486,176 @@ static bool direction_matches(const struct sv_insn *in, uint64_t qual)
 	return in->kind == SV_INSN_STORE ? qwrite : qread && !qwrite;
 }
 
-/* Fetch and decode the instruction at CS:RIP; the VM fails if it cannot. */
-static int decode_at_rip(struct sv_vcpu *vcpu, const struct sv_exit *exit,
-			 const struct sv_regs *regs, enum sv_insn_mode mode,
-			 uint64_t cs_base, struct sv_insn *in)
+/* The VM fails: the instruction's first byte is not in RAM. */
+static int not_ram(struct sv_vm *vm, const struct sv_exit *exit, uint64_t rip,
+		   uint64_t la, const gpa_t *pa)
 {
-	struct sv_vm *vm = vcpu->vm;
-	uint8_t buf[SV_INSN_MAX_LEN];
-	uint64_t addr;
+	const char *dir = (exit->qualification & SV_EPT_QUAL_WRITE) ?
+			  "write" : "read";
+
+	if (pa)
+		vm_fail(vm, "MMIO %s at 0x%lx (rip 0x%lx) needs instruction "
+			"decoding, but its bytes at linear 0x%lx (physical "
+			"0x%lx) are not RAM", dir,
+			(unsigned long)exit->guest_physical.v,
+			(unsigned long)rip, (unsigned long)la,
+			(unsigned long)pa->v);
+	else
+		vm_fail(vm, "MMIO %s at 0x%lx (rip 0x%lx) needs instruction "
+			"decoding, but its bytes at 0x%lx are not RAM", dir,
+			(unsigned long)exit->guest_physical.v,
+			(unsigned long)rip, (unsigned long)la);
+	return -SV_EGUEST;
+}
+
+/* Guest paging off: linear is physical. */
+static int decode_unpaged(struct sv_vcpu *vcpu, const struct sv_exit *exit,
+			  uint64_t rip, enum sv_insn_mode mode, uint64_t la,
+			  uint8_t *buf, struct sv_insn *in)
+{
 	size_t got;
 	int err;
 
-	/* unpaged: linear is physical, 32 bits wide outside 64-bit mode */
-	addr = cs_base + (regs->rip & ip_mask(mode));
-	if (mode != SV_INSN_MODE_64)
-		addr &= 0xffffffffull;
-	fetch(vm, addr, buf, &got);
-	if (!got) {
-		vm_fail(vm, "MMIO %s at 0x%lx (rip 0x%lx) needs instruction "
-			"decoding, but its bytes at 0x%lx are not RAM",
-			(exit->qualification & SV_EPT_QUAL_WRITE) ? "write" : "read",
-			(unsigned long)exit->guest_physical.v,
-			(unsigned long)regs->rip, (unsigned long)addr);
-		return -SV_EGUEST;
-	}
+	fetch(vcpu->vm, la, buf, &got);
+	if (!got)
+		return not_ram(vcpu->vm, exit, rip, la, NULL);
 	err = emulate_decode(buf, got, mode, in);
+	return err ? decode_failed(vcpu->vm, exit, err, buf, in) : 0;
+}
+
+/* decode_at_rip's outcome besides 0 and failure: an exception was queued. */
+enum { FETCH_FAULTED = 1 };
+
+/*
+ * The fetch's privilege: user at CPL 3. The VMCS holds no CPL; SS.DPL is
+ * it (VT-x keeps them equal, and KVM's vmx_get_cpl reads SS.DPL too).
+ * CS.RPL would mostly agree, but not in virtual-8086 mode, where the
+ * selector is a paragraph number whatever its low bits: vm86 code runs at
+ * CPL 3, which RFLAGS.VM says.
+ */
+static int fetch_access(struct sv_vcpu *vcpu, uint64_t rflags,
+			unsigned *access)
+{
+	struct sv_segment ss;
+	int err;
+
+	*access = SV_WALK_FETCH;
+	if (rflags & RFLAGS_VM) {
+		*access |= SV_WALK_USER;
+		return 0;
+	}
+	err = vcpu->vm->ops->get_segment(vcpu->b, SV_SEG_SS, &ss);
 	if (err)
-		return decode_failed(vm, exit, err, buf, in);
+		return err;
+	if (((ss.access & SV_AR_DPL_MASK) >> SV_AR_DPL_SHIFT) == 3)
+		*access |= SV_WALK_USER;
+	return 0;
+}
+
+/*
+ * Translate the fetch of the byte at linear la. If the processor would
+ * fault, the guest gets that fault (#PF with CR2, or #GP(0) for a
+ * non-canonical address) and FETCH_FAULTED is returned; tables outside
+ * RAM fail the VM.
+ */
+static int translate_fetch(struct sv_vcpu *vcpu, const struct sv_paging *pg,
+			   unsigned access, uint64_t la, uint64_t rip,
+			   gpa_t *out)
+{
+	struct sv_walk w;
+	int err = walk_translate(vcpu->vm, pg, gva(la), access, &w);
+
+	switch (err) {
+	case 0:
+		*out = w.gpa;
+		return 0;
+	case -SV_EFAULT:
+		err = walk_inject_pf(vcpu, &w);
+		break;
+	case -SV_ERANGE:
+		err = vcpu_inject_gp(vcpu);
+		break;
+	case -SV_ENOENT:
+		vm_fail(vcpu->vm, "MMIO: the guest's page tables for the "
+			"instruction at linear 0x%lx (rip 0x%lx) lead out of "
+			"its RAM", (unsigned long)la, (unsigned long)rip);
+		return -SV_EGUEST;
+	default:
+		return err;
+	}
+	return err ? err : FETCH_FAULTED;
+}
+
+/*
+ * Guest paging on: the first page through the walker, and the next one
+ * only if the instruction runs into it, as the processor fetches (so a
+ * missing next page faults only for an instruction that needs it, with
+ * CR2 its first byte).
+ */
+static int decode_paged(struct sv_vcpu *vcpu, const struct sv_exit *exit,
+			const struct sv_regs *regs, enum sv_insn_mode mode,
+			uint64_t la, uint8_t *buf, struct sv_insn *in)
+{
+	const struct sv_backend_ops *ops = vcpu->vm->ops;
+	size_t first = PAGE_SIZE_4K - (la & (PAGE_SIZE_4K - 1)), got;
+	struct sv_paging pg;
+	unsigned access;
+	uint64_t next;
+	gpa_t pa;
+	int err;
+
+	err = fetch_access(vcpu, regs->rflags, &access);
+	if (!err)
+		err = walk_paging_load(vcpu, regs->rflags, &pg);
+	if (!err)
+		err = translate_fetch(vcpu, &pg, access, la, regs->rip, &pa);
+	if (err)
+		return err;
+	if (first > SV_INSN_MAX_LEN)
+		first = SV_INSN_MAX_LEN;
+	if (ops->read_gpa(vcpu->vm->b, pa, buf, first))
+		return not_ram(vcpu->vm, exit, regs->rip, la, &pa);
+	err = emulate_decode(buf, first, mode, in);
+	if (err == -SV_EFAULT && first < SV_INSN_MAX_LEN) {
+		next = la + first;
+		if (mode != SV_INSN_MODE_64)
+			next &= 0xffffffffull;
+		err = translate_fetch(vcpu, &pg, access, next, regs->rip, &pa);
+		if (err)
+			return err;
+		got = first;
+		if (!ops->read_gpa(vcpu->vm->b, pa, buf + first,
+				   SV_INSN_MAX_LEN - first))
+			got = SV_INSN_MAX_LEN;
+		err = emulate_decode(buf, got, mode, in);
+	}
+	return err ? decode_failed(vcpu->vm, exit, err, buf, in) : 0;
+}
+
+/*
+ * Fetch and decode the instruction at CS:RIP. Returns 0, FETCH_FAULTED
+ * (the guest has an exception to take instead), or a failure of the VM.
+ */
+static int decode_at_rip(struct sv_vcpu *vcpu, const struct sv_exit *exit,
+			 const struct sv_regs *regs, uint64_t cr0,
+			 enum sv_insn_mode mode, uint64_t cs_base,
+			 struct sv_insn *in)
+{
+	struct sv_vm *vm = vcpu->vm;
+	uint8_t buf[SV_INSN_MAX_LEN];
+	uint64_t la;
+	int err;
+
+	/* linear addresses are 32 bits wide outside 64-bit mode */
+	la = cs_base + (regs->rip & ip_mask(mode));
+	if (mode != SV_INSN_MODE_64)
+		la &= 0xffffffffull;
+	if (cr0 & SV_CR0_PG)
+		err = decode_paged(vcpu, exit, regs, mode, la, buf, in);
+	else
+		err = decode_unpaged(vcpu, exit, regs->rip, mode, la, buf, in);
+	if (err)
+		return err;
 	if (!direction_matches(in, exit->qualification)) {
 		char hex[3 * SV_INSN_MAX_LEN + 1];
 
@@ -534,23 +683,16 @@ int emulate_mmio(struct sv_vcpu *vcpu, const struct sv_exit *exit)
 	int err;
 
 	err = ops->get_cr(vcpu->b, SV_CR0, &cr0);
-	if (err)
-		return err;
-	if (cr0 & SV_CR0_PG) {
-		vm_fail(vm, "MMIO with guest paging on needs the page-table "
-			"walker, not written yet (%s at 0x%lx, rip 0x%lx)",
-			(exit->qualification & SV_EPT_QUAL_WRITE) ? "write" : "read",
-			(unsigned long)exit->guest_physical.v,
-			(unsigned long)exit->rip);
-		return -SV_ENOSYS;
-	}
-	err = ops->get_regs(vcpu->b, &regs);
+	if (!err)
+		err = ops->get_regs(vcpu->b, &regs);
 	if (!err)
 		err = ops->get_segment(vcpu->b, SV_SEG_CS, &cs);
 	if (err)
 		return err;
 	mode = guest_mode(cr0, regs.rflags, &cs);
-	err = decode_at_rip(vcpu, exit, &regs, mode, cs.base, &in);
+	err = decode_at_rip(vcpu, exit, &regs, cr0, mode, cs.base, &in);
+	if (err == FETCH_FAULTED)
+		return SV_HANDLED_RESUME;	/* the guest takes the fault */
 	if (err)
 		return err;
 

@@ -54,10 +54,12 @@ SV_MUST_CHECK int cpuid_efer_reserved(struct sv_vcpu *vcpu, uint64_t *reserved);
 
 /*
  * emulate.c: an MMIO exit without a decoded access (access_size 0). Fetches
- * and decodes the instruction at CS:RIP (guest paging off only), performs
- * the access on the bus, writes the register and moves RIP past the
- * instruction with set_regs, not complete_exit. Handler contract; the VM
- * fails, with the reason, on anything it cannot emulate.
+ * and decodes the instruction at CS:RIP (through the guest's page tables
+ * when paging is on, sv/walk.h), performs the access on the bus, writes
+ * the register and moves RIP past the instruction with set_regs, not
+ * complete_exit. A fetch that would fault queues the guest's #PF and
+ * resumes it. Handler contract; the VM fails, with the reason, on anything
+ * it cannot emulate.
  */
 int emulate_mmio(struct sv_vcpu *vcpu, const struct sv_exit *exit);
 

@@ -5,7 +5,11 @@
  * their lengths), the partial-register rules of loads and stores, then
  * EPT-violation exits without an access size driven through the fake
  * backend against a small MMIO device: what the device saw, the guest's
- * registers and RIP afterwards, and every way the VM is refused. Last, a
+ * registers and RIP afterwards, and every way the VM is refused. With
+ * guest paging on (32-bit and PAE tables in the rig's RAM): the fetch
+ * through the tables, split over two pages that are not contiguous, a
+ * 2 MiB page, the accessed bits, and the #PF a faulting fetch gives the
+ * guest (error code, CR2, RIP kept, no device access). Last, a
  * property run: random bytes never crash the decoder or read past the
  * bytes given, and decode to 1-15 bytes or are refused.
  */
@@ -19,6 +23,7 @@
 #include "sv/errno.h"
 #include "sv/vm.h"
 #include "sv/vmx.h"
+#include "sv/walk.h"
 #include "sv_test.h"
 
 /* ---- the decoder, table-driven -------------------------------------------- */
@@ -555,14 +560,6 @@ static void test_vm_refusals(void)
 	struct rig r;
 
 	rig_init(&r, PROT32);
-	r.f->cr[SV_CR0] |= SV_CR0_PG;
-	MMIO(&r, 0x1000, WR, 0x89, 0x07);
-	CHECK_FAILED(&r, "MMIO with guest paging on needs the page-table "
-		     "walker, not written yet");
-	SV_CHECK_EQ_U64(r.f->regs.rip, 0x1000);
-	rig_destroy(&r);
-
-	rig_init(&r, PROT32);
 	MMIO(&r, 0x1000, WR, 0xf3, 0x89, 0x07);
 	CHECK_FAILED(&r, "does not know: f3 (write at 0xfef00010, rip 0x1000)");
 	SV_CHECK_EQ_U64(r.f->regs.rip, 0x1000);
@@ -623,6 +620,248 @@ static void test_vm_refusals(void)
 		vmm_dispatch(r.vcpu, &r.vcpu->exit);
 	}
 	CHECK_FAILED(&r, "with access size 3");
+	rig_destroy(&r);
+}
+
+/* ---- with guest paging on ---------------------------------------------------- */
+
+/*
+ * Page tables in the rig's RAM (128 KiB): tables at 0x10000 and up, code
+ * pages below. put_pte writes a 4- or 8-byte entry.
+ */
+static void put_pte(struct rig *r, uint64_t at, uint64_t v, unsigned size)
+{
+	for (unsigned i = 0; i < size; i++)
+		r->ram[at + i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_pte(struct rig *r, uint64_t at, unsigned size)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < size; i++)
+		v |= (uint64_t)r->ram[at + i] << (8 * i);
+	return v;
+}
+
+/* The device's count before the last paged_exit. */
+static unsigned dev_calls_before;
+
+/* An MMIO exit whose code the test already put at its physical place. */
+static void paged_exit(struct rig *r, uint64_t rip, uint64_t qual)
+{
+	dev_calls_before = r->dev.calls;
+	mmio_exit(r, rip, NULL, 0, DEV_BASE + 0x10, qual);
+}
+
+/* The one event the fetch queued: #PF with error, CR2 = la. */
+static void check_pf(struct rig *r, uint32_t error, uint64_t la, uint64_t rip,
+		     unsigned line)
+{
+	if (r->vm.state != SV_VM_RUNNING)
+		SV_TEST_FAIL_(__FILE__, line, "VM not running: %s",
+			      r->vm.stop_reason);
+	if (r->vcpu->nevents != 1 || r->vcpu->events[0].vector != SV_EXC_PF ||
+	    r->vcpu->events[0].type != SV_INTR_TYPE_HW_EXCEPTION ||
+	    !r->vcpu->events[0].has_error || r->vcpu->events[0].error != error)
+		SV_TEST_FAIL_(__FILE__, line, "%u events, first vector %u error "
+			      "0x%x, expected #PF 0x%x", r->vcpu->nevents,
+			      r->vcpu->events[0].vector,
+			      r->vcpu->events[0].error, error);
+	else
+		CU_PASS("#PF queued");
+	SV_CHECK_EQ_U64(r->f->cr[SV_CR2], la);
+	SV_CHECK_EQ_U64(r->f->regs.rip, rip);	/* the instruction runs again */
+	SV_CHECK_EQ_U64(r->dev.calls, dev_calls_before);	/* no access */
+	r->vcpu->nevents = 0;
+}
+
+#define CHECK_PF(r, err, la, rip) check_pf(r, err, la, rip, __LINE__)
+
+#define PD32	0x10000u
+#define PT32	0x11000u
+#define P_	SV_PTE_P
+#define RW_	SV_PTE_RW
+#define US_	SV_PTE_US
+
+/*
+ * 32-bit paging: linear 0x400000 -> physical 0x5000, 0x401000 -> 0x3000
+ * (not contiguous), 0x402000 not present. Supervisor code (SS.DPL 0).
+ */
+static void paging32_init(struct rig *r)
+{
+	rig_init(r, PROT32);
+	r->f->cr[SV_CR0] |= SV_CR0_PG | SV_CR0_WP;
+	r->f->cr[SV_CR3] = PD32;
+	put_pte(r, PD32 + 1 * 4, PT32 | P_ | RW_ | US_, 4);
+	put_pte(r, PT32 + 0 * 4, 0x5000 | P_ | RW_, 4);
+	put_pte(r, PT32 + 1 * 4, 0x3000 | P_ | RW_, 4);
+}
+
+static void test_vm_paging32(void)
+{
+	static const uint8_t load[] = { 0x8b, 0x05, 0x10, 0x00, 0xf0, 0xfe };
+	struct rig r;
+
+	/* mov eax,[fef00010] at linear 0x400100, physical 0x5100 */
+	paging32_init(&r);
+	memcpy(r.ram + 0x5100, load, sizeof(load));
+	r.dev.reply = 0xdeadbeef;
+	paged_exit(&r, 0x400100, RD);
+	CHECK_RUNNING(&r);
+	SV_CHECK_EQ_U64(r.dev.calls, 1);
+	SV_CHECK_EQ_U64(r.f->regs.rax, 0xdeadbeef);
+	SV_CHECK_EQ_U64(r.f->regs.rip, 0x400106);
+	/* the walk set the accessed bits as the CPU would, no dirty bit */
+	SV_CHECK_EQ_U64(get_pte(&r, PD32 + 4, 4), PT32 | P_ | RW_ | US_ | SV_PTE_A);
+	SV_CHECK_EQ_U64(get_pte(&r, PT32, 4), 0x5000 | P_ | RW_ | SV_PTE_A);
+	SV_CHECK_EQ_U64(r.vcpu->nevents, 0);
+
+	/* across the page boundary: 3 bytes at 0x5ffd, 3 at 0x3000 */
+	memcpy(r.ram + 0x5ffd, load, 3);
+	memcpy(r.ram + 0x3000, load + 3, 3);
+	paged_exit(&r, 0x400ffd, RD);
+	CHECK_RUNNING(&r);
+	SV_CHECK_EQ_U64(r.dev.calls, 2);
+	SV_CHECK_EQ_U64(r.f->regs.rip, 0x401003);
+	SV_CHECK_EQ_U64(get_pte(&r, PT32 + 4, 4) & SV_PTE_A, SV_PTE_A);
+
+	/* ending right at a missing page: no fault, the next page is unused */
+	r.f->regs.rax = 0x77;
+	r.ram[0x3ffe] = 0x89;
+	r.ram[0x3fff] = 0x07;
+	paged_exit(&r, 0x401ffe, WR);
+	CHECK_RUNNING(&r);
+	SV_CHECK_EQ_U64(r.dev.calls, 3);
+	SV_CHECK_EQ_U64(r.dev.data, 0x77);
+	SV_CHECK_EQ_U64(r.f->regs.rip, 0x402000);
+	SV_CHECK_EQ_U64(r.vcpu->nevents, 0);
+	rig_destroy(&r);
+
+	/* running into the missing page: #PF at its first byte */
+	paging32_init(&r);
+	memcpy(r.ram + 0x3ffd, load, 3);
+	paged_exit(&r, 0x401ffd, RD);
+	CHECK_PF(&r, 0, 0x402000, 0x401ffd);
+
+	/* fetching from an unmapped page */
+	paged_exit(&r, 0x402010, WR);
+	CHECK_PF(&r, 0, 0x402010, 0x402010);
+
+	/* user code (SS.DPL 3) fetching from a supervisor page */
+	r.f->segs[SV_SEG_SS].access = SV_AR_P | SV_AR_S | SV_AR_TYPE_WRITABLE |
+				      (3u << SV_AR_DPL_SHIFT);
+	paged_exit(&r, 0x400100, RD);
+	CHECK_PF(&r, SV_PF_P | SV_PF_US, 0x400100, 0x400100);
+	/* and from a user page: it runs */
+	put_pte(&r, PT32, 0x5000 | P_ | RW_ | US_, 4);
+	memcpy(r.ram + 0x5100, load, sizeof(load));
+	paged_exit(&r, 0x400100, RD);
+	CHECK_RUNNING(&r);
+	SV_CHECK_EQ_U64(r.dev.calls, 1);
+	rig_destroy(&r);
+}
+
+#define PDPT_PAE 0x10020u	/* 32-byte aligned, as CR3 allows */
+#define PD_PAE	 0x11000u
+#define PT_PAE	 0x12000u
+
+/*
+ * PAE with EFER.NXE: linear 0x80200000 -> 0x6000, 0x80201000 -> 0x2000,
+ * 0x80202000 -> 0x7000 with XD; 0x80400000 a 2 MiB page at physical 0.
+ */
+static void paging_pae_init(struct rig *r)
+{
+	rig_init(r, PROT32);
+	r->f->cr[SV_CR0] |= SV_CR0_PG;
+	r->f->cr[SV_CR3] = PDPT_PAE;
+	r->f->cr[SV_CR4] = SV_CR4_PAE;
+	SV_CHECK_EQ_I64(r->vm.ops->set_msr(r->f, SV_MSR_IA32_EFER, SV_EFER_NXE), 0);
+	put_pte(r, PDPT_PAE + 2 * 8, PD_PAE | P_, 8);
+	put_pte(r, PD_PAE + 1 * 8, PT_PAE | P_ | RW_ | US_, 8);
+	put_pte(r, PD_PAE + 2 * 8, 0x0 | P_ | RW_ | SV_PTE_PS, 8);
+	put_pte(r, PT_PAE + 0 * 8, 0x6000 | P_ | RW_, 8);
+	put_pte(r, PT_PAE + 1 * 8, 0x2000 | P_ | RW_, 8);
+	put_pte(r, PT_PAE + 2 * 8, 0x7000 | P_ | RW_ | SV_PTE_XD, 8);
+}
+
+static void test_vm_paging_pae(void)
+{
+	static const uint8_t store[] = { 0xc7, 0x05, 0x10, 0x00, 0xf0, 0xfe,
+					 0x78, 0x56, 0x34, 0x12 };
+	struct rig r;
+
+	/* mov dword [fef00010],12345678 at 0x80200ffa: 6 bytes, then 4 */
+	paging_pae_init(&r);
+	memcpy(r.ram + 0x6ffa, store, 6);
+	memcpy(r.ram + 0x2000, store + 6, 4);
+	paged_exit(&r, 0x80200ffa, WR);
+	CHECK_RUNNING(&r);
+	SV_CHECK_EQ_U64(r.dev.calls, 1);
+	SV_CHECK_EQ_U64(r.dev.data, 0x12345678);
+	SV_CHECK_EQ_U64(r.f->regs.rip, 0x80201004);
+	/* no accessed bit in a PAE PDPTE */
+	SV_CHECK_EQ_U64(get_pte(&r, PDPT_PAE + 16, 8), PD_PAE | P_);
+	SV_CHECK_EQ_U64(get_pte(&r, PT_PAE + 8, 8), 0x2000 | P_ | RW_ | SV_PTE_A);
+
+	/* through the 2 MiB page: linear 0x80406000 is physical 0x6000 */
+	r.f->regs.rax = 0xabcd;
+	r.ram[0x6000] = 0x89;
+	r.ram[0x6001] = 0x07;
+	paged_exit(&r, 0x80406000, WR);
+	CHECK_RUNNING(&r);
+	SV_CHECK_EQ_U64(r.dev.data, 0xabcd);
+	SV_CHECK_EQ_U64(r.f->regs.rip, 0x80406002);
+	SV_CHECK_EQ_U64(get_pte(&r, PD_PAE + 16, 8),
+			P_ | RW_ | SV_PTE_PS | SV_PTE_A);
+
+	/* an XD page: #PF with I/D (NXE is on) */
+	r.ram[0x7000] = 0x89;
+	r.ram[0x7001] = 0x07;
+	paged_exit(&r, 0x80202000, WR);
+	CHECK_PF(&r, SV_PF_P | SV_PF_ID, 0x80202000, 0x80202000);
+	/* not present, with I/D */
+	paged_exit(&r, 0x80203000, RD);
+	CHECK_PF(&r, SV_PF_ID, 0x80203000, 0x80203000);
+	/* user code on a supervisor page */
+	r.f->segs[SV_SEG_SS].access = SV_AR_P | SV_AR_S | SV_AR_TYPE_WRITABLE |
+				      (3u << SV_AR_DPL_SHIFT);
+	paged_exit(&r, 0x80200ffa, WR);
+	CHECK_PF(&r, SV_PF_P | SV_PF_US | SV_PF_ID, 0x80200ffa, 0x80200ffa);
+	/* a PDPTE with a reserved bit: RSVD */
+	r.f->segs[SV_SEG_SS].access = 0;
+	put_pte(&r, PDPT_PAE + 2 * 8, PD_PAE | P_ | RW_, 8);
+	paged_exit(&r, 0x80200ffa, WR);
+	CHECK_PF(&r, SV_PF_P | SV_PF_RSVD | SV_PF_ID, 0x80200ffa, 0x80200ffa);
+	rig_destroy(&r);
+}
+
+static void test_vm_paging_refusals(void)
+{
+	struct rig r;
+
+	/* the page holding the code is not RAM */
+	paging32_init(&r);
+	put_pte(&r, PT32, 0x80000000u | P_ | RW_, 4);
+	paged_exit(&r, 0x400100, RD);
+	CHECK_FAILED(&r, "its bytes at linear 0x400100 (physical 0x80000100) "
+		     "are not RAM");
+	rig_destroy(&r);
+
+	/* the page tables are not RAM */
+	paging32_init(&r);
+	r.f->cr[SV_CR3] = 0x40000000;
+	paged_exit(&r, 0x400100, RD);
+	CHECK_FAILED(&r, "page tables for the instruction at linear 0x400100 "
+		     "(rip 0x400100) lead out of its RAM");
+	rig_destroy(&r);
+
+	/* the next page is not RAM: the instruction runs past its end */
+	paging32_init(&r);
+	put_pte(&r, PT32 + 4, 0x80000000u | P_ | RW_, 4);
+	r.ram[0x5fff] = 0x8b;
+	paged_exit(&r, 0x400fff, RD);
+	CHECK_FAILED(&r, "runs past the end of RAM: 8b");
 	rig_destroy(&r);
 }
 
@@ -756,7 +995,10 @@ CU_TestInfo sv_tests_emulate[] = {
 	{ "VM: real mode, 16-bit, IP wrap", test_vm_real_mode },
 	{ "VM: protected mode, every form, page and RAM edges", test_vm_protected_mode },
 	{ "VM: the address is the exit's", test_vm_device_sees_offset },
-	{ "VM: paging, REP, unknown, direction, not RAM refused", test_vm_refusals },
+	{ "VM: REP, unknown, direction, not RAM refused", test_vm_refusals },
+	{ "VM: 32-bit paging: fetch through the tables, page crossing, #PF", test_vm_paging32 },
+	{ "VM: PAE paging: 2M page, split fetch, NX, user fetch, #PF", test_vm_paging_pae },
+	{ "VM: paging: code or tables outside RAM", test_vm_paging_refusals },
 	{ "VM: a backend-decoded access completes through the backend", test_vm_backend_decoded },
 	{ "property: 200k random sequences decode or refuse", test_random_bytes },
 	{ "property: random code through the VM", test_random_through_vm },

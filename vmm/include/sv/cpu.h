@@ -83,7 +83,11 @@ enum sv_cpuid_leaf {
 	SV_CPUID_HV_LAST	= 0x400000ffu,
 	SV_CPUID_EXT_MAX	= 0x80000000u,	/* EAX: highest extended leaf */
 	SV_CPUID_EXT_FEATURES1	= 0x80000001u,
+	SV_CPUID_ADDR_SIZES	= 0x80000008u,	/* EAX[7:0]: MAXPHYADDR */
 };
+
+/* CPUID.80000008H:EAX bits 7:0, physical-address width */
+#define SV_CPUID_ADDR_SIZES_PHYS_MASK 0xffu
 
 /* CPUID.1:ECX */
 #define SV_CPUID_1_ECX_MONITOR	SV_BIT(3)
@@ -118,6 +122,7 @@ enum sv_cpuid_leaf {
 /* CPUID.80000001:EDX */
 #define SV_CPUID_X1_EDX_SYSCALL	SV_BIT(11)
 #define SV_CPUID_X1_EDX_NX	SV_BIT(20)
+#define SV_CPUID_X1_EDX_PAGE1GB	SV_BIT(26)
 #define SV_CPUID_X1_EDX_LM	SV_BIT(29)
 
 /* Leaf 0x40000000 when the policy shows it: "Smart-VM" in EBX, ECX, EDX. */

@@ -3,7 +3,8 @@
  *
  * Under KVM the backend reports an MMIO access's width and value; a VT-x
  * EPT violation gives only the guest-physical address and whether it was
- * a read or a write, so the monitor reads the instruction at CS:RIP and
+ * a read or a write, so the monitor reads the instruction at CS:RIP
+ * (through the guest's page tables when paging is on, sv/walk.h) and
  * decodes it here (vmm/emulate.c). Only the moves a guest uses on device
  * registers are known: MOV r/m,r and r,r/m (88, 89, 8A, 8B), MOV r/m,imm
  * (C6 /0, C7 /0), MOVZX (0F B6, 0F B7) and MOV with a direct offset
