@@ -5,7 +5,8 @@
 # `smartvm run --record` (needs a usable /dev/kvm) and stores, beside the
 # trace, the replay's expected output (the guest's serial output and the
 # final "replay: N exits, digest D: matches the recording" line).
-# With --bochs, the bare-metal traces instead (default: pit_irq): the
+# With --bochs, the bare-metal traces instead (default: pit_irq and
+# cpu_probe): the
 # kernel BUILD_DIR/smartvm.elf runs GUEST beside mb_hello on the VMX backend
 # in Bochs (corei7_skylake_x) from BUILD_DIR/tests/guests/guests.svfs and
 # streams GUEST's trace over COM2 (tests/boot/trace_replay_test.py); once
@@ -26,7 +27,7 @@ shift
 guests=("$@")
 
 if [ $bochs = yes ]; then
-	[ ${#guests[@]} -gt 0 ] || guests=(pit_irq)
+	[ ${#guests[@]} -gt 0 ] || guests=(pit_irq cpu_probe)
 	for g in "${guests[@]}"; do
 		with=(--with mb_hello)
 		[ "$g" != mb_hello ] || with=()
