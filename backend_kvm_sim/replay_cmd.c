@@ -53,6 +53,30 @@ static int corrupt(const struct sv_trace_reader *r, const char *path)
 	return STATUS_CORRUPT;
 }
 
+/*
+ * Check the whole trace (header, every record, checkpoint and END) before
+ * anything acts on it, so a corrupt or truncated file is refused with its
+ * offset before any replay effect. Then r starts again at the first record
+ * in verified mode: the replay reads the records without checking every
+ * byte a second time (bounds are still checked).
+ */
+static int validate(struct sv_trace_reader *r, const uint8_t *buf, size_t len,
+		    const char *path)
+{
+	struct sv_trace_record rec;
+	int ret;
+
+	if (sv_trace_reader_open(r, buf, len))
+		return corrupt(r, path);
+	while ((ret = sv_trace_reader_next(r, &rec)) > 0)
+		;
+	if (ret < 0)
+		return corrupt(r, path);
+	if (sv_trace_reader_open_verified(r, r))	/* r read it all: cannot fail */
+		return corrupt(r, path);
+	return 0;
+}
+
 /* The next record, which must be of type want. */
 static int expect(struct replay_ctx *c, const char *path, uint8_t want,
 		  struct sv_trace_record *rec)
@@ -196,23 +220,8 @@ int replay_main(int argc, char **argv)
 	buf = cli_read_file(path, TRACE_MAX_BYTES, &len);
 	if (!buf)
 		return STATUS_USAGE;
-	if (sv_trace_reader_open(&c.r, buf, len)) {
-		s = corrupt(&c.r, path);
+	if ((s = validate(&c.r, buf, len, path)))
 		goto out;
-	}
-	/* validate the whole file (every checkpoint, END) before acting on it */
-	{
-		struct sv_trace_reader check = c.r;
-		struct sv_trace_record rec;
-		int r;
-
-		while ((r = sv_trace_reader_next(&check, &rec)) > 0)
-			;
-		if (r < 0) {
-			s = corrupt(&check, path);
-			goto out;
-		}
-	}
 	if ((s = read_prologue(&c, path)))
 		goto out;
 	c.ram = mmap(NULL, c.cfg.memory, PROT_READ | PROT_WRITE,

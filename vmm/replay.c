@@ -96,11 +96,31 @@ static void diverge(struct sv_replayer *p, const char *what,
 }
 
 /*
+ * Diverge, showing what the core asked for as the record it would have
+ * logged: ret 0, then asked (NULL for a result, where the core asked for
+ * nothing it could show). Built only here, off the path of a matching op.
+ */
+static void diverge_asked(struct sv_replayer *p, const char *what,
+			  const struct sv_trace_record *rec, uint8_t want_type,
+			  const struct sv_trace_enc *asked)
+{
+	uint8_t seen[4 + SV_TRACE_ENC_MAX];
+
+	if (!asked) {
+		diverge(p, what, rec, want_type, NULL, 0);
+		return;
+	}
+	sv_memset(seen, 0, 4);
+	sv_memcpy(seen + 4, asked->b, asked->n);
+	diverge(p, what, rec, want_type, seen, 4 + asked->n);
+}
+
+/*
  * The next record, which must be of type want for this VM. On a mismatch,
- * diverge with what the core asked (seen) and return false.
+ * diverge with what the core asked and return false.
  */
 static bool next_record(struct sv_replayer *p, uint8_t want,
-			const uint8_t *seen, size_t seen_len,
+			const struct sv_trace_enc *asked,
 			struct sv_trace_record *rec)
 {
 	int r;
@@ -109,16 +129,16 @@ static bool next_record(struct sv_replayer *p, uint8_t want,
 		return false;
 	r = sv_trace_reader_next(p->r, rec);
 	if (r <= 0) {
-		diverge(p, r < 0 ? "corrupt trace" : "trace ended", NULL, want,
-			seen, seen_len);
+		diverge_asked(p, r < 0 ? "corrupt trace" : "trace ended", NULL,
+			      want, asked);
 		return false;
 	}
 	if (rec->type != want) {
-		diverge(p, "different operation", rec, want, seen, seen_len);
+		diverge_asked(p, "different operation", rec, want, asked);
 		return false;
 	}
 	if (rec->vm != p->vm_id) {
-		diverge(p, "record of another VM", rec, want, seen, seen_len);
+		diverge_asked(p, "record of another VM", rec, want, asked);
 		return false;
 	}
 	return true;
@@ -133,33 +153,27 @@ static int effect(struct sv_replayer *p, uint8_t type,
 		  size_t data_len)
 {
 	struct sv_trace_record rec;
-	uint8_t seen[SV_TRACE_ENC_MAX + 4];
-	size_t seen_len = 4 + e->n;
+	size_t head_len = 4 + e->n;	/* ret, then e */
 	struct sv_trace_dec d;
-	int ret;
 
-	/* what the core asked, laid out like the record, ret 0 */
-	sv_memset(seen, 0, 4);
-	sv_memcpy(seen + 4, e->b, e->n);
-	if (!next_record(p, type, seen, seen_len, &rec))
+	if (!next_record(p, type, e, &rec))
 		return REPLAY_FAILED;
-	if (rec.len != seen_len + data_len ||
+	if (rec.len != head_len + data_len ||
 	    sv_memcmp(rec.payload + 4, e->b, e->n) != 0 ||
-	    (data_len && sv_memcmp(rec.payload + seen_len, data, data_len) != 0)) {
-		diverge(p, "different effect", &rec, type, seen, seen_len);
+	    (data_len && sv_memcmp(rec.payload + head_len, data, data_len) != 0)) {
+		diverge_asked(p, "different effect", &rec, type, e);
 		return REPLAY_FAILED;
 	}
 	sv_digest_bytes(&p->effects, rec.payload, rec.len);
 	sv_tdec_init(&d, rec.payload, rec.len);
-	ret = (int)(int32_t)sv_tdec_u32(&d);
-	return ret;
+	return (int)(int32_t)sv_tdec_u32(&d);
 }
 
 /* A result: the record's decoder is positioned after ret. */
 static bool result(struct sv_replayer *p, uint8_t type,
 		   struct sv_trace_record *rec, struct sv_trace_dec *d, int *ret)
 {
-	if (!next_record(p, type, NULL, 0, rec))
+	if (!next_record(p, type, NULL, rec))
 		return false;
 	sv_tdec_init(d, rec->payload, rec->len);
 	*ret = (int)(int32_t)sv_tdec_u32(d);
@@ -179,7 +193,7 @@ uint64_t sv_replayer_clock(void *ctx)
 	struct sv_trace_record rec;
 	struct sv_trace_dec d;
 
-	if (!next_record(p, SV_TR_TIME, NULL, 0, &rec))
+	if (!next_record(p, SV_TR_TIME, NULL, &rec))
 		return p->last_time;
 	sv_tdec_init(&d, rec.payload, rec.len);
 	p->last_time = sv_tdec_u64(&d);
@@ -209,7 +223,7 @@ static void destroyed(struct sv_replayer *p, uint8_t type)
 {
 	struct sv_trace_record rec;
 
-	if (next_record(p, type, NULL, 0, &rec) && rec.len != 0)
+	if (next_record(p, type, NULL, &rec) && rec.len != 0)
 		bad_payload(p, &rec);
 }
 

@@ -10,8 +10,14 @@
  *  - every record the reader hands out decodes to exactly its length with
  *    the layout of its type (docs/trace-format.md);
  *  - a trace the reader accepts whole is canonical: writing its records
- *    again through the writer gives back the same bytes.
+ *    again through the writer gives back the same bytes;
+ *  - a verified second pass over an accepted trace
+ *    (sv_trace_reader_open_verified) gives exactly the same records, and
+ *    over that buffer changed afterwards (as a bug elsewhere might) it
+ *    still ends or fails with an offset inside the buffer, handing out only
+ *    records that lie inside it.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,9 +176,73 @@ static void check_canonical(const uint8_t *data, size_t size,
 	free(o.b);
 }
 
+/* ---- the verified-mode oracles ------------------------------------------- */
+
+/* The records of a verified pass are those of a checking one, in order. */
+static void check_verified(const uint8_t *data, size_t size,
+			   const struct sv_trace_reader *accepted)
+{
+	struct sv_trace_reader v, n;
+	struct sv_trace_record a, c;
+	int ra, rc;
+
+	CHECK(sv_trace_reader_open_verified(&v, accepted) == 0);
+	CHECK(sv_trace_reader_open(&n, data, size) == 0);
+	do {
+		ra = sv_trace_reader_next(&v, &a);
+		rc = sv_trace_reader_next(&n, &c);
+		CHECK(ra == rc);
+		if (ra == 1)
+			CHECK(a.type == c.type && a.vm == c.vm &&
+			      a.vcpu == c.vcpu && a.len == c.len &&
+			      a.payload == c.payload && a.offset == c.offset);
+	} while (ra == 1);
+	CHECK(ra == 0 && v.at_end && v.pos == size);
+	CHECK(v.records == n.records && v.exits == n.exits);
+	CHECK(v.end_digest == n.end_digest && v.end_records == n.end_records &&
+	      v.end_exits == n.end_exits);
+}
+
+/*
+ * b (size bytes) was accepted by *accepted; change a few of its bytes,
+ * chosen from its contents, and read it verified: whatever the change, the
+ * reader ends or fails with an offset in the buffer and every record it
+ * hands out lies inside it (and the sanitizers see no read outside).
+ */
+static void check_verified_damaged(uint8_t *b, size_t size,
+				   const struct sv_trace_reader *accepted)
+{
+	size_t first = accepted->start + SV_TRACE_HEADER_SIZE;
+	struct sv_digest h;
+
+	if (size <= first)
+		return;
+	sv_digest_init(&h);
+	sv_digest_bytes(&h, b, size);
+	for (int k = 0; k < 4; k++) {
+		struct sv_trace_reader v;
+		struct sv_trace_record rec;
+		uint64_t pick = h.h >> (16 * k);
+		size_t at = first + (size_t)(pick % (size - first));
+		uint8_t old = b[at];
+		int ret;
+
+		b[at] ^= (uint8_t)((pick >> 8) | 1);
+		CHECK(sv_trace_reader_open_verified(&v, accepted) == 0);
+		while ((ret = sv_trace_reader_next(&v, &rec)) == 1)
+			CHECK(rec.payload >= b &&
+			      rec.len <= size - (size_t)(rec.payload - b));
+		CHECK(ret == 0 || (ret == -SV_ECORRUPT && v.err[0] &&
+				   v.err_offset <= size));
+		b[at] = old;
+	}
+}
+
 /* ---- reading -------------------------------------------------------------- */
 
-static void read_trace(const uint8_t *data, size_t size)
+/* Read data whole; true, with the reader that accepted it, if it is good. */
+static bool read_trace(const uint8_t *data, size_t size,
+		       struct sv_trace_reader *accepted)
 {
 	struct sv_trace_reader r;
 	struct sv_trace_record rec;
@@ -195,13 +265,16 @@ static void read_trace(const uint8_t *data, size_t size)
 		CHECK(memchr(r.err, '\0', sizeof(r.err)) != NULL);
 		CHECK(r.err_offset <= size);
 		CHECK(sv_trace_reader_next(&r, &rec) == -SV_ECORRUPT);
-		return;
+		return false;
 	}
 	CHECK(r.at_end);
 	CHECK(r.end_records == records && r.records == records);
 	CHECK(r.pos == size);
 	CHECK(sv_trace_reader_next(&r, &rec) == 0);
 	check_canonical(data, size, &r);
+	check_verified(data, size, &r);
+	*accepted = r;
+	return true;
 }
 
 static uint32_t rd32(const uint8_t *p)
@@ -251,16 +324,18 @@ static void repair(uint8_t *b, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct sv_trace_reader accepted;
 	uint8_t *copy;
 
-	read_trace(data, size);
+	(void)read_trace(data, size, &accepted);
 	/* An exact-size copy, so any read past the end is caught. */
 	copy = malloc(size ? size : 1);
 	if (!copy)
 		return 0;
 	memcpy(copy, data, size);
 	repair(copy, size);
-	read_trace(copy, size);
+	if (read_trace(copy, size, &accepted))
+		check_verified_damaged(copy, size, &accepted);
 	free(copy);
 	return 0;
 }

@@ -1400,6 +1400,279 @@ static void test_large_payloads(void)
 	mem_free(&m);
 }
 
+/* ---- verified mode: a second pass over a trace read whole ---------------- */
+
+/* A reader that has read the whole trace in b (n bytes) as good. */
+static void validate(struct sv_trace_reader *r, const uint8_t *b, size_t n)
+{
+	uint64_t count;
+
+	SV_CHECK_EQ_I64(read_all(r, b, n, &count), 0);
+	SV_CHECK(r->at_end);
+}
+
+/* The verified reader hands out exactly the records a checking one does. */
+static void check_same_records(const uint8_t *b, size_t n)
+{
+	struct sv_trace_reader checked, v, normal;
+	struct sv_trace_record a, c;
+	uint64_t count = 0;
+	int ra, rc;
+
+	validate(&checked, b, n);
+	SV_CHECK_EQ_I64(sv_trace_reader_open_verified(&v, &checked), 0);
+	SV_CHECK(v.verified);
+	SV_CHECK_EQ_I64(sv_trace_reader_open(&normal, b, n), 0);
+	SV_CHECK_EQ_U64(v.start, normal.start);
+	SV_CHECK_EQ_U64(v.header.config_digest, normal.header.config_digest);
+	SV_CHECK_EQ_U64(v.header.cpu_features, normal.header.cpu_features);
+	SV_CHECK(!memcmp(v.header.producer, normal.header.producer,
+			 SV_TRACE_PRODUCER_MAX));
+	do {
+		ra = sv_trace_reader_next(&v, &a);
+		rc = sv_trace_reader_next(&normal, &c);
+		SV_CHECK_EQ_I64(ra, rc);
+		if (ra != 1 || rc != 1)
+			break;
+		if (a.type != c.type || a.vm != c.vm || a.vcpu != c.vcpu ||
+		    a.len != c.len || a.payload != c.payload ||
+		    a.offset != c.offset) {
+			SV_TEST_FAIL_(__FILE__, __LINE__, "record %llu differs: "
+				      "%s at %llu, checked %s at %llu",
+				      (unsigned long long)count,
+				      sv_trace_type_name(a.type),
+				      (unsigned long long)a.offset,
+				      sv_trace_type_name(c.type),
+				      (unsigned long long)c.offset);
+			break;
+		}
+		count++;
+	} while (1);
+	SV_CHECK_EQ_I64(ra, 0);
+	SV_CHECK_EQ_U64(count, normal.records);
+	SV_CHECK(v.at_end);
+	SV_CHECK_EQ_U64(v.pos, n);
+	SV_CHECK_EQ_U64(v.records, normal.records);
+	SV_CHECK_EQ_U64(v.exits, normal.exits);
+	SV_CHECK_EQ_U64(v.checkpoints, normal.checkpoints);
+	SV_CHECK_EQ_U64(v.end_records, normal.end_records);
+	SV_CHECK_EQ_U64(v.end_exits, normal.end_exits);
+	SV_CHECK_EQ_U64(v.end_digest, normal.end_digest);
+	SV_CHECK_EQ_I64(sv_trace_reader_next(&v, &a), 0);	/* and stays */
+
+	/* Reopened in place, as smartvm replay does. */
+	SV_CHECK_EQ_I64(sv_trace_reader_open_verified(&checked, &checked), 0);
+	SV_CHECK(checked.verified && !checked.at_end);
+	SV_CHECK_EQ_U64(checked.pos, normal.start + SV_TRACE_HEADER_SIZE);
+	while ((ra = sv_trace_reader_next(&checked, &a)) == 1)
+		;
+	SV_CHECK_EQ_I64(ra, 0);
+	SV_CHECK_EQ_U64(checked.records, normal.records);
+}
+
+static void test_verified_same_records(void)
+{
+	struct membuf m;
+	uint8_t *noisy;
+
+	build_small(&m);		/* every record type */
+	check_same_records(m.b, m.n);
+	mem_free(&m);
+
+	build_long(&m, 3 * SV_TRACE_CHECKPOINT_EVERY + 7);	/* checkpoints */
+	check_same_records(m.b, m.n);
+	mem_free(&m);
+
+	build_long(&m, 2 * SV_TRACE_CHECKPOINT_EVERY);	/* CHECKPOINT, END */
+	check_same_records(m.b, m.n);
+
+	/* Noise before the magic: the offsets still count it. */
+	noisy = malloc(m.n + 100);
+	CU_ASSERT_FATAL(noisy != NULL);
+	memset(noisy, 'x', 100);
+	memcpy(noisy + 100, m.b, m.n);
+	check_same_records(noisy, m.n + 100);
+	free(noisy);
+	mem_free(&m);
+}
+
+/* Only a reader that checked its whole trace can vouch for it. */
+static void test_verified_needs_validation(void)
+{
+	struct membuf m;
+	struct sv_trace_reader r, v, v2;
+	struct sv_trace_record rec;
+	uint8_t *b;
+
+	build_small(&m);
+
+	/* Opened, not read: nothing past the header was checked. */
+	SV_CHECK_EQ_I64(sv_trace_reader_open(&r, m.b, m.n), 0);
+	SV_CHECK_EQ_I64(sv_trace_reader_open_verified(&v, &r), -SV_EINVAL);
+	SV_CHECK(!v.verified);
+	SV_CHECK_EQ_I64(sv_trace_reader_next(&v, &rec), -SV_ECORRUPT);
+	SV_CHECK(strstr(v.err, "checked its whole trace") != NULL);
+
+	/* Part read: the rest was not. */
+	SV_CHECK_EQ_I64(sv_trace_reader_next(&r, &rec), 1);
+	SV_CHECK_EQ_I64(sv_trace_reader_open_verified(&v, &r), -SV_EINVAL);
+	SV_CHECK_EQ_I64(sv_trace_reader_next(&v, &rec), -SV_ECORRUPT);
+	/* ... and failing in place leaves r failed too. */
+	SV_CHECK_EQ_I64(sv_trace_reader_open_verified(&r, &r), -SV_EINVAL);
+	SV_CHECK_EQ_I64(sv_trace_reader_next(&r, &rec), -SV_ECORRUPT);
+
+	/* Refused: a reader that failed cannot vouch for its trace. */
+	b = malloc(m.n);
+	CU_ASSERT_FATAL(b != NULL);
+	memcpy(b, m.b, m.n);
+	b[m.n - 30] ^= 0x04;		/* inside END: refused */
+	SV_CHECK_EQ_I64(read_all(&r, b, m.n, NULL), -SV_ECORRUPT);
+	SV_CHECK_EQ_I64(sv_trace_reader_open_verified(&v, &r), -SV_EINVAL);
+	SV_CHECK_EQ_I64(sv_trace_reader_next(&v, &rec), -SV_ECORRUPT);
+	free(b);
+
+	/* A verified reader checked nothing, so it cannot vouch either. */
+	validate(&r, m.b, m.n);
+	SV_CHECK_EQ_I64(sv_trace_reader_open_verified(&v, &r), 0);
+	while (sv_trace_reader_next(&v, &rec) == 1)
+		;
+	SV_CHECK(v.at_end);
+	SV_CHECK_EQ_I64(sv_trace_reader_open_verified(&v2, &v), -SV_EINVAL);
+	SV_CHECK_EQ_I64(sv_trace_reader_next(&v2, &rec), -SV_ECORRUPT);
+	mem_free(&m);
+}
+
+/*
+ * What the verified mode trusts and what it still checks, on a buffer
+ * changed after its validation (a bug elsewhere): a payload byte is
+ * served as it now is (no CRC is recomputed: that is the point), while a
+ * length that would lead outside the buffer or out of its layout is still
+ * refused with its offset.
+ */
+static void test_verified_bounds(void)
+{
+	struct membuf m;
+	struct sv_trace_reader checked, v;
+	struct sv_trace_record rec;
+	size_t offs[64], k, time_at = 0, gpa_at = 0, end_at;
+	uint8_t *b;
+	int ret;
+
+	build_small(&m);
+	b = malloc(m.n);		/* exact size: ASan sees any overrun */
+	CU_ASSERT_FATAL(b != NULL);
+	memcpy(b, m.b, m.n);
+	k = record_offsets(b, m.n, offs, 64);
+	for (size_t i = 0; i < k; i++) {
+		if (b[offs[i]] == SV_TR_TIME && !time_at)
+			time_at = offs[i];
+		if (b[offs[i]] == SV_TR_OP_READ_GPA)
+			gpa_at = offs[i];
+	}
+	end_at = offs[k - 1];
+	SV_CHECK(time_at && gpa_at);
+	validate(&checked, b, m.n);
+
+	/* A changed TIME value: served, not checked (the checking reader
+	 * refuses the same bytes). */
+	b[time_at + 8] ^= 0x5a;
+	SV_CHECK_EQ_I64(sv_trace_reader_open_verified(&v, &checked), 0);
+	do {
+		ret = sv_trace_reader_next(&v, &rec);
+	} while (ret == 1 && rec.offset != time_at);
+	SV_CHECK_EQ_I64(ret, 1);
+	SV_CHECK_EQ_U64(rec.payload[0], m.b[time_at + 8] ^ 0x5a);
+	while ((ret = sv_trace_reader_next(&v, &rec)) == 1)
+		;
+	SV_CHECK_EQ_I64(ret, 0);
+	SV_CHECK_EQ_I64(read_all(&v, b, m.n, NULL), -SV_ECORRUPT);
+	b[time_at + 8] ^= 0x5a;
+
+	/* Absurd, past the end, or out of layout: refused with the offset. */
+	wr32(b + SV_TRACE_HEADER_SIZE + 4, 0xffffffff);
+	SV_CHECK_EQ_I64(sv_trace_reader_open_verified(&v, &checked), 0);
+	ret = sv_trace_reader_next(&v, &rec);
+	CHECK_ERR(&v, ret, SV_TRACE_HEADER_SIZE, "CONFIG payload is 4294967295 "
+		  "bytes, expected 0 to 16777216");
+	wr32(b + SV_TRACE_HEADER_SIZE + 4, 1000000);
+	SV_CHECK_EQ_I64(sv_trace_reader_open_verified(&v, &checked), 0);
+	ret = sv_trace_reader_next(&v, &rec);
+	CHECK_ERR(&v, ret, SV_TRACE_HEADER_SIZE, "inside record at offset 48 "
+		  "(CONFIG, 1000000-byte payload)");
+	memcpy(b, m.b, m.n);
+
+	wr32(b + gpa_at + 8 + 12, 0xfffffff0);
+	SV_CHECK_EQ_I64(sv_trace_reader_open_verified(&v, &checked), 0);
+	while ((ret = sv_trace_reader_next(&v, &rec)) == 1)
+		;
+	CHECK_ERR(&v, ret, gpa_at, "data length 4294967280 needs 4294967296");
+	memcpy(b, m.b, m.n);
+
+	/* END changed into a record type: the buffer ends without END. */
+	b[end_at] = SV_TR_TIME;
+	wr32(b + end_at + 4, 8);
+	SV_CHECK_EQ_I64(sv_trace_reader_open_verified(&v, &checked), 0);
+	while ((ret = sv_trace_reader_next(&v, &rec)) == 1)
+		;
+	SV_CHECK_EQ_I64(ret, -SV_ECORRUPT);
+	SV_CHECK(v.err_offset > end_at && v.err_offset <= m.n);
+	free(b);
+	mem_free(&m);
+}
+
+/*
+ * Every byte of a validated trace changed, in turn, three ways: the
+ * verified reader ends (at END or with an error whose offset lies in the
+ * buffer) and every record it hands out lies inside the buffer. Run by
+ * sv_unit_tests_asan too, on an exact-size copy, so an overrun is caught.
+ */
+static void test_verified_every_byte(void)
+{
+	static const uint8_t flips[] = { 0x01, 0x80, 0xff };
+	struct membuf m;
+	struct sv_trace_reader checked, v;
+	struct sv_trace_record rec;
+	unsigned ended = 0, refused = 0, runs = 0;
+	uint8_t *b;
+
+	build_small(&m);
+	b = malloc(m.n);
+	CU_ASSERT_FATAL(b != NULL);
+	memcpy(b, m.b, m.n);
+	validate(&checked, b, m.n);
+	for (size_t i = SV_TRACE_HEADER_SIZE; i < m.n; i++) {
+		for (size_t f = 0; f < SV_ARRAY_SIZE(flips); f++) {
+			uint64_t last = 0;
+			int ret;
+
+			b[i] = m.b[i] ^ flips[f];
+			runs++;
+			SV_CHECK_EQ_I64(sv_trace_reader_open_verified(&v, &checked),
+					0);
+			while ((ret = sv_trace_reader_next(&v, &rec)) == 1) {
+				if (rec.payload < b || rec.offset < last ||
+				    rec.len > m.n - (size_t)(rec.payload - b))
+					SV_TEST_FAIL_(__FILE__, __LINE__, "byte %zu ^ "
+						      "%#x: record at %llu outside "
+						      "the buffer", i, flips[f],
+						      (unsigned long long)rec.offset);
+				last = rec.offset + 1;
+			}
+			if (ret == 0)
+				ended++;
+			else if (ret == -SV_ECORRUPT && v.err[0] &&
+				 v.err_offset <= m.n)
+				refused++;
+			b[i] = m.b[i];
+		}
+	}
+	SV_CHECK_EQ_U64(ended + refused, runs);
+	SV_CHECK(refused > 0);	/* length and type bytes are still checked */
+	SV_CHECK(ended > 0);	/* payload bytes are not re-checked */
+	free(b);
+	mem_free(&m);
+}
+
 CU_TestInfo sv_tests_trace[] = {
 	{ "names", test_names },
 	{ "composite_layouts", test_composite_layouts },
@@ -1424,5 +1697,9 @@ CU_TestInfo sv_tests_trace[] = {
 	{ "noise_before_magic", test_noise_before_magic },
 	{ "writer_refusals", test_writer_refusals },
 	{ "large_payloads", test_large_payloads },
+	{ "verified_same_records", test_verified_same_records },
+	{ "verified_needs_validation", test_verified_needs_validation },
+	{ "verified_bounds", test_verified_bounds },
+	{ "verified_every_byte", test_verified_every_byte },
 	CU_TEST_INFO_NULL,
 };

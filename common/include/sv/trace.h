@@ -206,8 +206,14 @@ struct sv_trace_reader {
 	size_t crc_from;		/* where the current CRC range began */
 	unsigned since_checkpoint;
 	uint64_t records, exits;	/* read so far (CHECKPOINTs excluded) */
-	uint64_t checkpoints;		/* verified so far */
+	uint64_t checkpoints;		/* verified (or, verified mode, passed) */
 	bool at_end;			/* END has been read */
+	/*
+	 * Set by sv_trace_reader_open_verified: the buffer was read whole by
+	 * a checking pass, so this one computes no CRC and trusts what that
+	 * pass checked (see there); lengths are still bounds-checked.
+	 */
+	bool verified;
 	/* END's contents, valid once at_end */
 	uint64_t end_records, end_exits, end_digest;
 	/* the first problem: where and what */
@@ -229,12 +235,36 @@ SV_MUST_CHECK int sv_trace_reader_open(struct sv_trace_reader *r,
  * a known type, the exact size of a fixed type, and for READ/WRITE_GPA a
  * data length that matches; its bytes are CRC-checked only when the next
  * CHECKPOINT or END is read, so a caller that must act only on verified
- * data reads the whole trace first.
+ * data reads the whole trace first (and then reads it again with
+ * sv_trace_reader_open_verified, below).
  * Returns 1 for a record, 0 after END (and then always 0), or -SV_ECORRUPT
  * with r->err and r->err_offset: truncated file, bad length, unknown type,
  * checkpoint mismatch, counts in END that disagree, bytes after END.
  */
 SV_MUST_CHECK int sv_trace_reader_next(struct sv_trace_reader *r,
 				       struct sv_trace_record *rec);
+/*
+ * Read again, from its first record, the trace that `validated` has read
+ * whole: its sv_trace_reader_next returned 0, so the header, every record's
+ * framing and layout, every CHECKPOINT and END (CRCs, counts, placement,
+ * tags) and the absence of trailing bytes have all been checked. r (which
+ * may be validated itself) then hands out the same records, with the same
+ * offsets, counts and END contents, without that work: no CRC is computed
+ * and the checkpoint, count, placement and tag checks are skipped. It
+ * still bounds-checks every record header and length against the buffer
+ * and checks each record's type and size against its layout (READ/WRITE_GPA
+ * data length included), so if the buffer was changed after validation (a
+ * bug elsewhere) it fails with -SV_ECORRUPT, r->err and r->err_offset, or
+ * returns changed but in-bounds records; it never reads outside the buffer.
+ * This is how a program that validated a trace before acting on it avoids
+ * checking every byte twice (smartvm replay).
+ * Returns 0, or -SV_EINVAL when validated is not a reader of
+ * sv_trace_reader_open that read its trace to END without error (it failed,
+ * has not finished, or is itself verified and so checked nothing): r is then
+ * failed and its sv_trace_reader_next returns -SV_ECORRUPT. The buffer must
+ * stay mapped, as for sv_trace_reader_open.
+ */
+SV_MUST_CHECK int sv_trace_reader_open_verified(
+	struct sv_trace_reader *r, const struct sv_trace_reader *validated);
 
 #endif /* SV_TRACE_H */
