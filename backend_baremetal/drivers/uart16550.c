@@ -109,7 +109,11 @@ static int uart_write(struct sv_chardev *dev, const void *buf, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		deadline_start(&d, UART_TX_TIMEOUT_NS);
 		while (!(uart_in(u, UART_LSR) & LSR_THRE)) {
-			if (deadline_passed(&d))
+			/* A task preempted between the test and the clock
+			 * read finds its deadline gone while the byte went
+			 * out long ago: look once more before giving up. */
+			if (deadline_passed(&d) &&
+			    !(uart_in(u, UART_LSR) & LSR_THRE))
 				return i ? (int)i : -SV_ETIMEDOUT;
 		}
 		uart_out(u, UART_THR, p[i]);
