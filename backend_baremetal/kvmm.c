@@ -4,7 +4,8 @@
  * the machine's part: guarded stacks for the vCPU tasks, COM2 for traces,
  * the VMX exit statistics, and the console's `vm` commands (`vm console`
  * is vmmgr_attach/vmmgr_input/vmmgr_detach, plus telling the console when
- * the attached VM ends).
+ * the attached VM ends; `vm pause`/`vm resume` are vmmgr_pause and
+ * vmmgr_resume).
  */
 #include "kvmm.h"
 
@@ -268,6 +269,30 @@ static int vm_info(void *ctx, struct console *con, const char *name)
 	return vmmgr_info(&mgr, name, con_sink, con);
 }
 
+static int vm_pause(void *ctx, struct console *con, const char *name)
+{
+	char err[160];
+	int e;
+
+	(void)ctx;
+	e = vmmgr_pause(&mgr, name, err, sizeof(err));
+	if (e)	/* the details here, the console adds the cause */
+		console_printf(con, "vm pause %s: %s\n", name, err);
+	return e;
+}
+
+static int vm_resume(void *ctx, struct console *con, const char *name)
+{
+	char err[160];
+	int e;
+
+	(void)ctx;
+	e = vmmgr_resume(&mgr, name, err, sizeof(err));
+	if (e)
+		console_printf(con, "vm resume %s: %s\n", name, err);
+	return e;
+}
+
 static int vm_unsupported(void *ctx, struct console *con, const char *name)
 {
 	(void)ctx;
@@ -316,7 +341,7 @@ static void attach_ended(void *ctx, const struct vmmgr_vm *v)
 
 static const struct console_vm_ops vm_ops = {
 	.list = vm_list, .create = vm_unsupported, .start = vm_start,
-	.stop = con_vm_stop, .pause = vm_unsupported, .resume = vm_unsupported,
+	.stop = con_vm_stop, .pause = vm_pause, .resume = vm_resume,
 	.info = vm_info, .remove = vm_unsupported, .attach = vm_attach,
 	.serial_in = vm_serial_in, .detach = vm_detach,
 };

@@ -1,8 +1,9 @@
 /*
  * The VM manager (sv/vmmgr.h): configuration and image from the file
  * system, the machine recipe, one task per vCPU, guest output, console
- * input for the attached VM, and teardown. Validate first (name, config,
- * image, plan), then act; every failure on the way unwinds what was made.
+ * input for the attached VM, pause and resume, and teardown. Validate
+ * first (name, config, image, plan), then act; every failure on the way
+ * unwinds what was made.
  */
 #include "sv/vmmgr.h"
 
@@ -169,6 +170,29 @@ static void input_poll(struct sv_vm *vm, void *ctx)
 	__atomic_store_n(&v->in_tail, tail, __ATOMIC_RELEASE);
 }
 
+/*
+ * The vCPU loop's gate (vm_set_gate), on the vCPU task between exits: a
+ * paused VM's task blocks here on resume_q until vmmgr_resume or
+ * vmmgr_stop wakes it. Interrupts stay off from the test to the wait, so
+ * no wake-up falls between them (sv/waitq.h); the wait hands them back.
+ */
+static void pause_gate(struct sv_vm *vm, void *ctx)
+{
+	struct vmmgr_vm *v = ctx;
+	unsigned long flags;
+
+	if (!__atomic_load_n(&v->paused, __ATOMIC_ACQUIRE))
+		return;		/* once per exit: one load */
+	flags = host_irq_save();
+	while (v->paused && vm->state == SV_VM_RUNNING) {
+		/* no timeout, and every waker passes 0: the test decides */
+		int e = waitq_wait(v->sched, &v->resume_q, SV_TIMEOUT_INFINITE);
+
+		(void)e;
+	}
+	host_irq_restore(flags);
+}
+
 static void vcpu_main(void *arg)
 {
 	struct vmmgr_vm *v = arg;
@@ -327,6 +351,8 @@ static int build(struct vmmgr *mgr, struct vmmgr_vm *v, char *err,
 	/* a recorded VM takes no input: its trace could not replay it */
 	if (!v->recording)
 		vm_set_poll(&v->m.vm, input_poll, v);
+	/* but it may pause: the gate leaves no trace (sv/vm.h) */
+	vm_set_gate(&v->m.vm, pause_gate, v);
 	return 0;
 }
 
@@ -352,6 +378,8 @@ int vmmgr_start(struct vmmgr *mgr, const char *name, char *err, size_t errlen)
 		return fail(err, errlen, -SV_ENOMEM, "no memory for a VM");
 	v->pages = pages;
 	v->serial_fd = -1;
+	v->sched = mgr->h.sched;
+	waitq_init(&v->resume_q);
 	sv_strlcpy(v->name, name, sizeof(v->name));
 	if ((e = load_files(mgr, v, err, errlen)))
 		goto fail_files;
@@ -367,6 +395,7 @@ int vmmgr_start(struct vmmgr *mgr, const char *name, char *err, size_t errlen)
 	if (mgr->h.vm_created)
 		mgr->h.vm_created(mgr->h.ctx, v);
 	v->state = VMMGR_RUNNING;
+	v->paused = false;
 	v->started_ns = host_time_ns();
 	e = task_create(mgr->h.sched, &v->task, name, SV_SCHED_NICE0_WEIGHT,
 			vcpu_main, v, v->stack, mgr->h.stack_size);
@@ -399,8 +428,69 @@ int vmmgr_stop(struct vmmgr *mgr, const char *name)
 		return -SV_ENOENT;
 	flags = host_irq_save();	/* the vCPU task reads the state */
 	vm_stop(&v->m.vm, 0, "stopped from the console");
+	/* a paused one leaves its gate and sees the stop */
+	(void)waitq_wake_all(mgr->h.sched, &v->resume_q, 0);
 	host_irq_restore(flags);
 	(void)task_wakeup(mgr->h.sched, &v->task);	/* a halted guest too */
+	return 0;
+}
+
+/* A VM that pause/resume may act on: started, its guest not ending. */
+static struct vmmgr_vm *find_live(struct vmmgr *mgr, const char *name,
+				  char *err, size_t errlen)
+{
+	struct vmmgr_vm *v = find(mgr, name);
+
+	if (!v || v->state != VMMGR_RUNNING) {
+		fail(err, errlen, -SV_ENOENT, "no VM %s runs", name);
+		return NULL;
+	}
+	if (v->m.vm.state == SV_VM_STOPPED || v->m.vm.state == SV_VM_FAILED) {
+		fail(err, errlen, -SV_ENOENT, "VM %s is ending", name);
+		return NULL;
+	}
+	return v;
+}
+
+int vmmgr_pause(struct vmmgr *mgr, const char *name, char *err, size_t errlen)
+{
+	struct vmmgr_vm *v = find_live(mgr, name, err, errlen);
+	unsigned long flags;
+
+	if (!v)
+		return -SV_ENOENT;
+	if (v->paused)
+		return fail(err, errlen, -SV_EBUSY, "VM %s is paused already",
+			    name);
+	flags = host_irq_save();	/* the vCPU task tests it so */
+	__atomic_store_n(&v->paused, true, __ATOMIC_RELEASE);
+	host_irq_restore(flags);
+	v->paused_ns = host_time_ns();
+	/* a guest halted until a far timer reaches its gate now */
+	(void)task_wakeup(mgr->h.sched, &v->task);
+	say(mgr, "vm %s: paused\n", name);
+	return 0;
+}
+
+int vmmgr_resume(struct vmmgr *mgr, const char *name, char *err,
+		 size_t errlen)
+{
+	struct vmmgr_vm *v = find_live(mgr, name, err, errlen);
+	unsigned long flags;
+	uint64_t ms;
+
+	if (!v)
+		return -SV_ENOENT;
+	if (!v->paused)
+		return fail(err, errlen, -SV_EINVAL, "VM %s is not paused",
+			    name);
+	flags = host_irq_save();
+	__atomic_store_n(&v->paused, false, __ATOMIC_RELEASE);
+	(void)waitq_wake_all(mgr->h.sched, &v->resume_q, 0);
+	host_irq_restore(flags);
+	ms = (host_time_ns() - v->paused_ns) / 1000000;
+	say(mgr, "vm %s: resumed after %lu.%03lu s\n", name,
+	    (unsigned long)(ms / 1000), (unsigned long)(ms % 1000));
 	return 0;
 }
 
@@ -602,12 +692,19 @@ unsigned vmmgr_count(const struct vmmgr *mgr)
 	return n;
 }
 
+static const char *state_name(const struct vmmgr_vm *v)
+{
+	if (v->state != VMMGR_RUNNING)
+		return "ended";
+	return v->paused ? "paused" : "running";
+}
+
 static void list_one(const struct vmmgr_vm *v, sv_sink_fn sink, void *ctx)
 {
 	uint64_t ms = (host_time_ns() - v->started_ns) / 1000000;
 
 	sv_format(sink, ctx, "%-16s %-8s %5lu MiB %10lu exits %6lu.%03lu s\n",
-		  v->name, v->state == VMMGR_RUNNING ? "running" : "ended",
+		  v->name, state_name(v),
 		  (unsigned long)(v->cfg.memory >> 20),
 		  (unsigned long)v->m.vm.vcpus[0].nexits,
 		  (unsigned long)(ms / 1000), (unsigned long)(ms % 1000));
@@ -635,5 +732,12 @@ int vmmgr_info(const struct vmmgr *mgr, const char *name, sv_sink_fn sink,
 		  v->cfg.cmdline, vmconfig_serial_name(v->cfg.serial),
 		  v->cfg.serial == SV_SERIAL_FILE ? " " : "",
 		  v->cfg.serial == SV_SERIAL_FILE ? v->cfg.serial_path : "");
+	if (v->state == VMMGR_RUNNING && v->paused) {
+		uint64_t ms = (host_time_ns() - v->paused_ns) / 1000000;
+
+		sv_format(sink, ctx, "  paused for %lu.%03lu s (its clock runs "
+			  "on: timers will be late)\n",
+			  (unsigned long)(ms / 1000), (unsigned long)(ms % 1000));
+	}
 	return 0;
 }

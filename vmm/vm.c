@@ -1,8 +1,9 @@
 /*
  * VM and vCPU objects, interrupt lines, guest timers, and the vCPU loop.
  *
- * The loop (vm_run) is the life of an exit from DESIGN.md section 10: fire
- * due timers, prepare the next entry (event.c), run the backend, count the
+ * The loop (vm_run) is the life of an exit from DESIGN.md section 10: pass
+ * the host's gate (where a paused VM waits) and poll hook, fire due
+ * timers, prepare the next entry (event.c), run the backend, count the
  * exit, dispatch it (dispatch.c). It leaves when a handler, a device or a
  * failure has moved the VM out of SV_VM_RUNNING.
  */
@@ -118,6 +119,13 @@ void vm_set_poll(struct sv_vm *vm, void (*poll)(struct sv_vm *vm, void *ctx),
 {
 	vm->poll = poll;
 	vm->poll_ctx = ctx;
+}
+
+void vm_set_gate(struct sv_vm *vm, void (*gate)(struct sv_vm *vm, void *ctx),
+		 void *ctx)
+{
+	vm->gate = gate;
+	vm->gate_ctx = ctx;
 }
 
 void vm_timer_disarm(struct sv_timer *t)
@@ -237,6 +245,11 @@ int vm_run(struct sv_vm *vm)
 		uint64_t next;
 		int err;
 
+		if (vm->gate) {		/* may block: a paused VM waits here */
+			vm->gate(vm, vm->gate_ctx);
+			if (vm->state != SV_VM_RUNNING)
+				break;
+		}
 		if (vm->poll) {
 			vm->poll(vm, vm->poll_ctx);
 			if (vm->state != SV_VM_RUNNING)

@@ -16,12 +16,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fake_backend.h"
 #include "sched_harness.h"
 #include "sv/errno.h"
 #include "sv/host.h"
 #include "sv/ramfs.h"
+#include "sv/record.h"
 #include "sv/trace.h"
 #include "sv/vmmgr.h"
 #include "sv/vmx.h"
@@ -133,6 +135,12 @@ struct rig {
 	struct sv_task manager;
 	void (*body)(struct rig *r);
 	bool pull_plug;			/* a test gave up: every run fails */
+	/* pause VM pause_vm from its own vCPU when its script reaches exit
+	 * pause_at (a pause at a chosen point of the run) */
+	char pause_vm[SV_VM_NAME_MAX];
+	unsigned pause_at;
+	struct sv_bvcpu *pause_vcpu;
+	int pause_err;
 };
 
 static struct rig R;
@@ -235,6 +243,12 @@ static int yielding_run(struct sv_bvcpu *vcpu, struct sv_exit *exit)
 		task_yield(&R.s);
 	if (R.pull_plug)
 		return -SV_EIO;
+	if (R.pause_vcpu == vcpu && vcpu->next == R.pause_at) {
+		char err[160];
+
+		R.pause_vcpu = NULL;	/* once */
+		R.pause_err = vmmgr_pause(&R.mgr, R.pause_vm, err, sizeof(err));
+	}
 	for (unsigned i = 0; i < R.nloop; i++)
 		if (R.loop[i] == vcpu && vcpu->next == vcpu->nscript)
 			vcpu->next = R.loop_from[i];	/* the guest loops */
@@ -289,6 +303,8 @@ static void vm_created(void *ctx, struct vmmgr_vm *v)
 
 	r->created++;
 	SV_CHECK_EQ_U64(v->m.vm.state, SV_VM_CREATED);
+	if (r->pause_vm[0] && !strcmp(r->pause_vm, v->name))
+		r->pause_vcpu = f;
 	switch (script_of(r, v->name)) {
 	case SCRIPT_HELLO:
 		q_text(f, "Hi\r\nbye");
@@ -1295,6 +1311,285 @@ static void test_vm_poll_hook(void)
 	vm_destroy(&vm);
 }
 
+/* ---- 10. vm pause and vm resume ------------------------------------------ */
+
+/* The manager naps n times; the vCPUs get every chance to run. */
+static void nap(struct rig *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		(void)vmmgr_poll(&r->mgr);
+		(void)task_sleep(&r->s, POLL_NS);
+	}
+}
+
+static void list_to(const struct rig *r, const char *name)
+{
+	listing_len = 0;
+	listing[0] = '\0';
+	if (name)
+		SV_CHECK_EQ_I64(vmmgr_info(&r->mgr, name, list_sink, NULL), 0);
+	else
+		vmmgr_list(&r->mgr, list_sink, NULL);
+}
+
+/* A paused VM's vCPU task is blocked and gets no processor time. */
+static void check_idle_while_paused(struct rig *r, struct vmmgr_vm *v)
+{
+	uint64_t runs, exec, exits;
+
+	SV_CHECK(RUN_UNTIL(r, v->task.state == SV_TASK_BLOCKED));
+	runs = v->task.stats.nr_runs;
+	exec = v->task.stats.sum_exec_ns;
+	exits = v->m.vcpu->nexits;
+	nap(r, 50);
+	SV_CHECK_EQ_U64(v->task.state, SV_TASK_BLOCKED);
+	SV_CHECK_EQ_U64(v->task.stats.nr_runs, runs);
+	SV_CHECK_EQ_U64(v->task.stats.sum_exec_ns, exec);
+	SV_CHECK_EQ_U64(v->m.vcpu->nexits, exits);
+	/* console input does not wake it either (task_wakeup: sleepers only) */
+	SV_CHECK(!task_wakeup(&r->s, &v->task));
+	nap(r, 5);
+	SV_CHECK_EQ_U64(v->task.stats.nr_runs, runs);
+}
+
+static void body_pause_resume(struct rig *r)
+{
+	char err[200] = "";
+	struct vmmgr_vm *v;
+
+	start_ok(r, "hello");
+	v = r->mgr.vms[0];
+	/* paused before its vCPU ever ran: it stops at the first gate */
+	SV_CHECK_EQ_I64(vmmgr_resume(&r->mgr, "hello", err, sizeof(err)),
+			-SV_EINVAL);
+	CHECK_STR_HAS(err, "VM hello is not paused");
+	SV_CHECK_EQ_I64(vmmgr_pause(&r->mgr, "hello", err, sizeof(err)), 0);
+	SV_CHECK_EQ_I64(vmmgr_pause(&r->mgr, "hello", err, sizeof(err)),
+			-SV_EBUSY);
+	CHECK_STR_HAS(err, "VM hello is paused already");
+	SV_CHECK_EQ_I64(vmmgr_pause(&r->mgr, "ghost", err, sizeof(err)),
+			-SV_ENOENT);
+	CHECK_STR_HAS(err, "no VM ghost runs");
+	SV_CHECK_EQ_I64(vmmgr_resume(&r->mgr, "ghost", err, sizeof(err)),
+			-SV_ENOENT);
+	check_idle_while_paused(r, v);
+	SV_CHECK_EQ_U64(v->m.vcpu->nexits, 0);
+	SV_CHECK_EQ_U64(v->m.vm.state, SV_VM_RUNNING);	/* in vm_run */
+	CHECK_NOT_OUT("[hello]");
+
+	list_to(r, NULL);
+	CHECK_STR_HAS(listing, "\nhello            paused       1 MiB ");
+	list_to(r, "hello");
+	CHECK_STR_HAS(listing, "hello            paused ");
+	CHECK_STR_HAS(listing, "\n  paused for ");
+
+	SV_CHECK_EQ_I64(vmmgr_resume(&r->mgr, "hello", err, sizeof(err)), 0);
+	SV_CHECK_EQ_I64(vmmgr_resume(&r->mgr, "hello", err, sizeof(err)),
+			-SV_EINVAL);
+	list_to(r, "hello");
+	CHECK_STR_HAS(listing, "hello            running ");
+	SV_CHECK(strstr(listing, "paused") == NULL);
+	/* and its script goes on to the end (mgr_wait_all) */
+}
+
+static void test_pause_resume(void)
+{
+	const char *paused, *resumed, *hi, *stopped;
+
+	rig_setup(false);
+	put_vm(&R, "hello", "");
+	rig_run(body_pause_resume);
+	paused = strstr(R.out, "vm hello: paused\n");
+	resumed = strstr(R.out, "vm hello: resumed after ");
+	hi = strstr(R.out, "[hello] Hi\n");
+	stopped = strstr(R.out, "vm hello: stopped, exit status 33: ");
+	SV_CHECK(paused && resumed && hi && stopped);
+	SV_CHECK(paused < resumed && resumed < hi && hi < stopped);
+	CHECK_OUT("[hello] bye\n");
+	CHECK_OUT("(8 exits)\n");
+	rig_teardown();
+}
+
+static void body_pause_stop(struct rig *r)
+{
+	char err[200] = "";
+	struct vmmgr_vm *v;
+	uint64_t n;
+
+	start_ok(r, "spin");
+	v = r->mgr.vms[0];
+	SV_CHECK(RUN_UNTIL(r, v->m.vcpu->nexits >= 1000));
+	/* paused mid-run: it stops at its next loop boundary */
+	SV_CHECK_EQ_I64(vmmgr_pause(&r->mgr, "spin", err, sizeof(err)), 0);
+	check_idle_while_paused(r, v);
+	list_to(r, NULL);
+	CHECK_STR_HAS(listing, "\nspin             paused ");
+	/* resumed, it runs again */
+	n = v->m.vcpu->nexits;
+	SV_CHECK_EQ_I64(vmmgr_resume(&r->mgr, "spin", err, sizeof(err)), 0);
+	SV_CHECK(RUN_UNTIL(r, v->m.vcpu->nexits >= n + 1000));
+	/* paused again, then stopped: the stop wakes it and it ends */
+	SV_CHECK_EQ_I64(vmmgr_pause(&r->mgr, "spin", err, sizeof(err)), 0);
+	check_idle_while_paused(r, v);
+	n = v->m.vcpu->nexits;
+	SV_CHECK_EQ_I64(vmmgr_stop(&r->mgr, "spin"), 0);
+	SV_CHECK_EQ_U64(v->task.state, SV_TASK_RUNNABLE);
+	/* asked to stop, not yet ended: neither pause nor resume applies */
+	SV_CHECK_EQ_I64(vmmgr_resume(&r->mgr, "spin", err, sizeof(err)),
+			-SV_ENOENT);
+	CHECK_STR_HAS(err, "VM spin is ending");
+	SV_CHECK_EQ_I64(vmmgr_pause(&r->mgr, "spin", err, sizeof(err)),
+			-SV_ENOENT);
+	SV_CHECK(RUN_UNTIL(r, v->state == VMMGR_ENDED));
+	SV_CHECK_EQ_U64(v->m.vcpu->nexits, n);	/* no guest code after it */
+}
+
+static void test_pause_then_stop(void)
+{
+	rig_setup(false);
+	put_vm(&R, "spin", "");
+	set_script(&R, "spin", SCRIPT_LOOP);
+	rig_run(body_pause_stop);
+	CHECK_OUT("vm spin: paused\n");
+	CHECK_OUT("vm spin: resumed after ");
+	CHECK_OUT("vm spin: stopped, exit status 0: stopped from the console");
+	SV_CHECK_EQ_U64(R.ended, 1);
+	rig_teardown();
+}
+
+static void replay_serial(void *ctx, uint8_t byte)
+{
+	char *out = ctx;
+	size_t n = strlen(out);
+
+	if (n < 63) {
+		out[n] = (char)byte;
+		out[n + 1] = '\0';
+	}
+}
+
+/*
+ * Replay R.trace as `smartvm replay` does (backend_kvm_sim/replay_cmd.c):
+ * the machine from its CONFIG, IMAGE and REALTIME records, on the
+ * replayer. Checks that it ends as recorded, with the recorded state
+ * digest; the guest's COM1 output goes to serial (64 bytes).
+ */
+static void replay_recorded(char *serial, uint64_t *exits, uint64_t *dg)
+{
+	static struct sv_replayer rp;
+	static struct sv_machine m;
+	struct sv_trace_reader tr;
+	struct sv_trace_record rec;
+	struct sv_trace_dec d;
+	struct sv_vmconfig cfg;
+	struct sv_machine_params p;
+	const void *image;
+	size_t image_len;
+	uint64_t wallclock, digest;
+	char err[256];
+	void *ram;
+
+	serial[0] = '\0';
+	SV_CHECK_EQ_I64(sv_trace_reader_open(&tr, R.trace, R.trace_len), 0);
+	SV_CHECK_EQ_I64(sv_trace_reader_next(&tr, &rec), 1);
+	SV_CHECK_EQ_U64(rec.type, SV_TR_CONFIG);
+	SV_CHECK_EQ_I64(vmconfig_parse((const char *)rec.payload, rec.len,
+				       "trace", &cfg, err, sizeof(err)), 0);
+	SV_CHECK_EQ_I64(sv_trace_reader_next(&tr, &rec), 1);
+	SV_CHECK_EQ_U64(rec.type, SV_TR_IMAGE);
+	image = rec.payload;
+	image_len = rec.len;
+	SV_CHECK_EQ_I64(sv_trace_reader_next(&tr, &rec), 1);
+	SV_CHECK_EQ_U64(rec.type, SV_TR_REALTIME);
+	sv_tdec_init(&d, rec.payload, rec.len);
+	wallclock = sv_tdec_u64(&d);
+
+	ram = aligned_alloc(4096, cfg.memory);
+	SV_CHECK(ram != NULL);
+	if (!ram)
+		return;
+	memset(ram, 0, cfg.memory);
+	sv_replayer_init(&rp, &tr, 0);
+	p = (struct sv_machine_params){
+		.cfg = &cfg, .ops = &sv_replay_ops, .backend_inst = &rp,
+		.clock = sv_replayer_clock, .clock_ctx = &rp,
+		.clock_realtime = false, .ram = ram,
+		.image = image, .image_len = image_len,
+		.serial_out = replay_serial, .serial_ctx = serial,
+		.wallclock_ns = wallclock,
+	};
+	SV_CHECK_EQ_I64(machine_plan(&m, &p, err, sizeof(err)), 0);
+	SV_CHECK_EQ_I64(machine_create(&m, &p, err, sizeof(err)), 0);
+	SV_CHECK_EQ_I64(vm_run(&m.vm), 0);
+	digest = sv_vm_state_digest(rp.effects.h, machine_devices_digest(&m));
+	machine_destroy(&m);
+	SV_CHECK(!rp.diverged);
+	if (rp.diverged)
+		fprintf(stderr, "%s\n", rp.report);
+	*exits = rp.exits;
+	*dg = digest;
+
+	SV_CHECK_EQ_I64(sv_trace_reader_next(&tr, &rec), 1);
+	SV_CHECK_EQ_U64(rec.type, SV_TR_VM_END);
+	sv_tdec_init(&d, rec.payload, rec.len);
+	SV_CHECK_EQ_U64(sv_tdec_u32(&d), SV_VM_STOPPED);
+	SV_CHECK_EQ_U64(sv_tdec_u32(&d), 33);
+	SV_CHECK_EQ_U64(sv_tdec_u64(&d), digest);	/* the recorded one */
+	SV_CHECK_EQ_I64(sv_trace_reader_next(&tr, &rec), 0);
+	SV_CHECK_EQ_U64(tr.end_digest, digest);
+	free(ram);
+}
+
+static uint64_t rec_paused_exits;
+
+static void body_pause_recorded(struct rig *r)
+{
+	struct timespec gap = { 0, 3000000 };	/* 3 ms of host time */
+	char err[200] = "";
+	struct vmmgr_vm *v;
+
+	SV_CHECK_EQ_I64(vmmgr_record(&r->mgr, "rec"), 0);
+	start_ok(r, "rec");
+	v = r->mgr.vms[0];
+	SV_CHECK(v->recording);
+	/* its vCPU pauses itself in the middle of "Hi\r\nbye" */
+	SV_CHECK(RUN_UNTIL(r, v->paused));
+	SV_CHECK_EQ_I64(r->pause_err, 0);
+	check_idle_while_paused(r, v);
+	rec_paused_exits = v->m.vcpu->nexits;
+	/* real time passes (the recorder's clock is the host's) */
+	nanosleep(&gap, NULL);
+	SV_CHECK_EQ_I64(vmmgr_resume(&r->mgr, "rec", err, sizeof(err)), 0);
+}
+
+static void test_pause_recorded(void)
+{
+	char serial[64], want[80];
+	uint64_t exits = 0, digest = 0;
+
+	rig_setup(true);
+	put_vm(&R, "rec", "");
+	strcpy(R.pause_vm, "rec");
+	R.pause_at = 3;		/* after "Hi\r" */
+	rig_run(body_pause_recorded);
+	SV_CHECK_EQ_U64(rec_paused_exits, 4);	/* the exit it was in, too */
+	CHECK_OUT("vm rec: paused\n");
+	CHECK_OUT("vm rec: resumed after ");
+	CHECK_OUT("[rec] Hi\n");
+	CHECK_OUT("[rec] bye\n");
+	CHECK_OUT("vm rec: stopped, exit status 33");
+	CHECK_OUT("vm rec: trace: 8 exits, digest ");
+	CHECK_NOT_OUT("NOT WRITTEN");
+	/* the trace replays to the same end and digest, output and all */
+	replay_recorded(serial, &exits, &digest);
+	SV_CHECK_EQ_U64(exits, 8);
+	SV_CHECK_STR_EQ(serial, "Hi\r\nbye");
+	snprintf(want, sizeof(want), "vm rec: trace: 8 exits, digest %016lx\n",
+		 (unsigned long)digest);
+	CHECK_OUT(want);
+	rig_teardown();
+}
+
 CU_TestInfo sv_tests_vmmgr[] = {
 	{ "a VM runs to its debug-exit stop", test_runs_to_stop },
 	{ "one VM fails, the other runs on", test_one_fails_other_runs },
@@ -1310,5 +1605,8 @@ CU_TestInfo sv_tests_vmmgr[] = {
 	{ "vm console: input into the UART FIFO", test_attach_input },
 	{ "vm console: a recorded VM is refused", test_attach_recorded },
 	{ "the vCPU loop's poll hook", test_vm_poll_hook },
+	{ "vm pause, vm resume: the guest goes on", test_pause_resume },
+	{ "vm pause, then vm stop ends it", test_pause_then_stop },
+	{ "a recorded VM paused replays", test_pause_recorded },
 	CU_TEST_INFO_NULL,
 };

@@ -32,6 +32,17 @@
  * never blocking; the manager wakes the vCPU task after queuing (a halted
  * guest sleeps until its next timer otherwise). A VM that fails stops
  * alone: its task ends, the others run on.
+ *
+ * `vm pause NAME` (vmmgr_pause) stops the guest at its vCPU loop's next
+ * boundary: the vCPU task blocks on the VM's resume queue from the loop's
+ * gate (vm_set_gate), taking no processor time, until vmmgr_resume or
+ * vmmgr_stop wakes it. Guest time is the host's real time and is not
+ * frozen: a paused guest's timers are simply late when it goes on, as a
+ * suspended laptop's clock is (a periodic timer delivers what its model
+ * delivers for a missed interval, usually one interrupt, not a burst).
+ * Console input typed meanwhile waits in the input ring. A recorded VM may
+ * be paused too: the gate does nothing guest-visible and reads no clock,
+ * so the trace shows the pause only as time that passed, and replays.
  */
 #ifndef SV_VMMGR_H
 #define SV_VMMGR_H
@@ -49,6 +60,7 @@
 #include "sv/vfs.h"
 #include "sv/vmconfig.h"
 #include "sv/vmrecord.h"
+#include "sv/waitq.h"
 
 #define VMMGR_MAX_VMS		8
 #define VMMGR_CONFIG_DIR	"/etc/vm"
@@ -92,6 +104,12 @@ enum vmmgr_state {
 
 struct vmmgr_vm {
 	enum vmmgr_state state;
+	/* vmmgr_pause: the vCPU blocks at its gate on resume_q. Written by
+	 * the manager, read by the vCPU task, both with interrupts off. */
+	bool paused;
+	struct sv_waitq resume_q;
+	struct sv_sched *sched;		/* the vCPU task's (for its gate) */
+	uint64_t paused_ns;		/* host_time_ns() at the pause */
 	char name[SV_VM_NAME_MAX];
 	struct sv_vmconfig cfg;
 	struct sv_machine m;
@@ -149,9 +167,28 @@ SV_MUST_CHECK int vmmgr_start(struct vmmgr *mgr, const char *name, char *err,
 
 /*
  * Ask VM name to stop (it ends at its next exit; its vCPU task is woken, so
- * a halted guest ends too). -SV_ENOENT: no such VM.
+ * a halted or paused guest ends too). -SV_ENOENT: no such VM.
  */
 SV_MUST_CHECK int vmmgr_stop(struct vmmgr *mgr, const char *name);
+
+/*
+ * Pause VM name: its vCPU task blocks before its next guest entry (at once
+ * if the guest is halted: the task is woken to see it) and uses no
+ * processor time until vmmgr_resume, or vmmgr_stop, which ends it. Prints
+ * "vm NAME: paused". Errors, with err saying why: -SV_ENOENT no such VM
+ * (or it has ended or is ending), -SV_EBUSY it is paused already.
+ */
+SV_MUST_CHECK int vmmgr_pause(struct vmmgr *mgr, const char *name, char *err,
+			      size_t errlen);
+
+/*
+ * Let paused VM name run again (its timers that fell due meanwhile fire at
+ * once, late). Prints "vm NAME: resumed after S s". Errors, with err saying
+ * why: -SV_ENOENT no such VM (or it has ended), -SV_EINVAL it is not
+ * paused.
+ */
+SV_MUST_CHECK int vmmgr_resume(struct vmmgr *mgr, const char *name, char *err,
+			       size_t errlen);
 
 /*
  * Move guest output to its console or file, and tear down the VMs that
@@ -186,7 +223,8 @@ int vmmgr_input(struct vmmgr *mgr, const uint8_t *buf, size_t len);
 /* VMs started and not yet torn down. */
 unsigned vmmgr_count(const struct vmmgr *mgr);
 
-/* One line per VM: name, state, memory, exits, run time. */
+/* One line per VM: name, state (running, paused, ended), memory, exits,
+ * run time (since its start, paused time included). */
 void vmmgr_list(const struct vmmgr *mgr, sv_sink_fn sink, void *ctx);
 
 /* Whether VM name exists; its line of vmmgr_list plus its config. */

@@ -79,6 +79,9 @@ struct sv_vm {
 	/* the host's per-iteration hook (vm_set_poll); NULL: none */
 	void (*poll)(struct sv_vm *vm, void *ctx);
 	void *poll_ctx;
+	/* the host's pause point (vm_set_gate); NULL: none */
+	void (*gate)(struct sv_vm *vm, void *ctx);
+	void *gate_ctx;
 };
 
 /*
@@ -121,7 +124,7 @@ void vm_set_clock(struct sv_vm *vm, uint64_t (*clock)(void *ctx), void *ctx,
  * (so what poll does is seen by the next entry, or wakes a halted vCPU).
  * This is where a host hands over what other threads queued for the VM
  * (console input for its UART, which only this thread may touch). poll
- * must not block; it runs once per exit, so it should be cheap when there
+ * must not block (pausing is the gate's part, vm_set_gate below); it runs once per exit, so it should be cheap when there
  * is nothing to do. Set it before vm_run; NULL (the default) costs nothing.
  *
  * With poll set, a halted vCPU sleeps at most SV_VM_POLL_WAIT_NS before
@@ -133,6 +136,34 @@ void vm_set_clock(struct sv_vm *vm, uint64_t (*clock)(void *ctx), void *ctx,
  * clock is not realtime never sleeps: it calls poll again at once.
  */
 void vm_set_poll(struct sv_vm *vm, void (*poll)(struct sv_vm *vm, void *ctx),
+		 void *ctx);
+
+/*
+ * Give the VM a gate: vm_run calls gate(vm, ctx) on the vCPU's thread at
+ * the top of every loop iteration, before poll, and leaves the loop at
+ * once if the VM is no longer running when it returns. Unlike poll, the
+ * gate MAY BLOCK: it is where a host pauses the VM (the VM manager's
+ * `vm pause`, osk/vmmgr.c), the vCPU's task waiting until it is resumed or
+ * stopped. That is safe because the gate runs between exits: the last
+ * exit has been handled in full, the next entry is not prepared yet, and
+ * no backend call is in progress, so nothing of the VM's is half done. On
+ * bare metal each VMX backend op makes its vCPU's VMCS current before
+ * touching it (VMPTRLD), so other tasks may use VMX meanwhile, as they
+ * already do when the tick preempts a vCPU in the middle of an exit. A
+ * host that blocks in the gate must wake the thread to stop the VM (after
+ * vm_stop), since the loop cannot see the stop until the gate returns.
+ *
+ * The gate is not a source of events: it does not change how a halted
+ * vCPU waits (only poll does), and it must not change guest-visible state
+ * nor read the VM's clock. So a gate leaves no trace of its own in a
+ * recording, and a replay (which installs none) follows the same path:
+ * a pause shows in a trace only as time that passed, which the recorder's
+ * clock logs like any other. Guest time is host time: a paused guest's
+ * timers are late when it goes on, not frozen. It should cost one load
+ * when the VM is not paused (it runs once per exit). Set it before
+ * vm_run; NULL (the default) costs nothing.
+ */
+void vm_set_gate(struct sv_vm *vm, void (*gate)(struct sv_vm *vm, void *ctx),
 		 void *ctx);
 
 /* Arm t to fire at deadline (re-arming moves it); disarm. */
