@@ -812,7 +812,9 @@ static void read_exit(struct sv_bvcpu *v, struct sv_exit *x)
 	if (x->reason == SV_EXIT_IO_INSTRUCTION) {
 		struct sv_io_qual q = sv_io_qual_decode(x->qualification);
 
-		if (!q.in)
+		if (q.string)	/* INS/OUTS: the core moves the elements */
+			x->guest_linear.v = vmcs_readnat(GUEST_LINEAR_ADDRESS);
+		else if (!q.in)
 			x->io_data = v->g.rax & (q.size == 4 ? 0xffffffffull :
 						 (1ull << (8 * q.size)) - 1);
 	}
@@ -919,18 +921,14 @@ static int vmx_run(struct sv_bvcpu *v, struct sv_exit *exit)
 	requeue_vectoring(exit);
 	v->last = *exit;
 	host_irq_restore(flags);	/* a host interrupt that made the exit runs now */
-
-	if (exit->reason == SV_EXIT_IO_INSTRUCTION &&
-	    sv_io_qual_decode(exit->qualification).string) {
-		sv_printf("vmx: string I/O (INS/OUTS) at rip 0x%lx needs the "
-			  "instruction emulator, which is not written yet\n",
-			  (unsigned long)exit->rip);
-		return -SV_ENOSYS;
-	}
 	return 0;
 }
 
-/* Move past the exiting instruction; an IN's value goes to RAX first. */
+/*
+ * Move past the exiting instruction; an IN's value goes to RAX first. (A
+ * string instruction's elements were moved by the core, which calls this
+ * once the last one is done.)
+ */
 static int vmx_complete_exit(struct sv_bvcpu *v, uint64_t value)
 {
 	unsigned long flags = host_irq_save();
@@ -941,7 +939,7 @@ static int vmx_complete_exit(struct sv_bvcpu *v, uint64_t value)
 	if (x->reason == SV_EXIT_IO_INSTRUCTION) {
 		struct sv_io_qual q = sv_io_qual_decode(x->qualification);
 
-		if (q.in) {
+		if (q.in && !q.string) {	/* INS wrote memory, not RAX */
 			if (q.size == 4)	/* a 32-bit write zero-extends */
 				v->g.rax = (uint32_t)value;
 			else {

@@ -309,6 +309,8 @@ static int kvm_translate(struct sv_bvcpu *vcpu, struct sv_exit *exit)
 						      in, multi, multi, false);
 		if (!in)
 			exit->io_data = io_element(vcpu);
+		if (multi)	/* this element moved by KVM (sv/exit.h) */
+			exit->access_size = run->io.size;
 		return 0;
 	}
 	case KVM_EXIT_MMIO:

@@ -20,6 +20,12 @@ int handle_io(struct sv_vcpu *vcpu, const struct sv_exit *exit)
 		return -SV_EINVAL;
 	}
 	q = sv_io_qual_decode(exit->qualification);
+	if (q.string && exit->access_size == 0) {
+		vm_fail(vm, "string I/O (INS/OUTS) at rip 0x%lx needs its "
+			"elements moved by the core, not written yet",
+			(unsigned long)exit->rip);
+		return -SV_ENOSYS;
+	}
 	data = q.in ? 0 : exit->io_data;
 	err = iobus_access(&vm->bus, SV_IO_PORT, q.port, q.size, !q.in, &data);
 	if (err)

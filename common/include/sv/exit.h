@@ -31,9 +31,13 @@ struct sv_exit {
 	/*
 	 * Decoded access of an I/O or MMIO exit, where the backend knows it
 	 * without the instruction emulator: OUT or MMIO write value (from RAX
-	 * on VT-x, from the run area under KVM). String I/O is presented one
-	 * element per exit. access_size is the MMIO access width in bytes, or
-	 * 0 when the instruction still has to be decoded.
+	 * on VT-x, from the run area under KVM). access_size is the MMIO
+	 * access width in bytes, or 0 when the instruction still has to be
+	 * decoded. String I/O (INS/OUTS, qualification bit 4): under KVM one
+	 * element per exit, its value in io_data, access_size its width; on
+	 * VT-x access_size is 0 and the core moves the elements itself, from
+	 * guest_linear (the memory operand's linear address) and instr_info
+	 * (address size, segment).
 	 */
 	uint64_t io_data;
 	uint32_t access_size;
