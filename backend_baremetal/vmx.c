@@ -921,6 +921,16 @@ static int vmx_run(struct sv_bvcpu *v, struct sv_exit *exit)
 	requeue_vectoring(exit);
 	v->last = *exit;
 	host_irq_restore(flags);	/* a host interrupt that made the exit runs now */
+	if (exit->reason == SV_EXIT_IO_INSTRUCTION &&
+	    sv_io_qual_decode(exit->qualification).string &&
+	    !(caps.basic & SV_VMX_BASIC_INOUT)) {
+		/* the core needs the address size and segment from it */
+		sv_printf("vmx: INS/OUTS at rip 0x%lx: this CPU reports no "
+			  "instruction information for them (IA32_VMX_BASIC "
+			  "bit 54), so they cannot be emulated\n",
+			  (unsigned long)exit->rip);
+		return -SV_ENOSYS;
+	}
 	return 0;
 }
 

@@ -1,6 +1,9 @@
 /*
  * Port-I/O and MMIO exits: decode the access, pass it to the I/O bus, and
  * complete the instruction with the value read. No device logic here.
+ * String I/O comes here as one element per exit when the backend moved
+ * the data (KVM: access_size set, the element in io_data); when it did not
+ * (VT-x), strio.c moves the elements.
  */
 #include "sv/errno.h"
 #include "sv/iobus.h"
@@ -20,12 +23,8 @@ int handle_io(struct sv_vcpu *vcpu, const struct sv_exit *exit)
 		return -SV_EINVAL;
 	}
 	q = sv_io_qual_decode(exit->qualification);
-	if (q.string && exit->access_size == 0) {
-		vm_fail(vm, "string I/O (INS/OUTS) at rip 0x%lx needs its "
-			"elements moved by the core, not written yet",
-			(unsigned long)exit->rip);
-		return -SV_ENOSYS;
-	}
+	if (q.string && exit->access_size == 0)
+		return handle_string_io(vcpu, exit);	/* VT-x: strio.c */
 	data = q.in ? 0 : exit->io_data;
 	err = iobus_access(&vm->bus, SV_IO_PORT, q.port, q.size, !q.in, &data);
 	if (err)

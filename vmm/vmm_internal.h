@@ -64,6 +64,20 @@ SV_MUST_CHECK int cpuid_efer_reserved(struct sv_vcpu *vcpu, uint64_t *reserved);
 int emulate_mmio(struct sv_vcpu *vcpu, const struct sv_exit *exit);
 
 /*
+ * strio.c: an INS/OUTS exit whose elements the backend left to the core
+ * (access_size 0: VT-x). Moves them between the port and guest memory
+ * (through the guest's page tables when paging is on) and updates RSI/RDI
+ * and, with REP, RCX; completes the instruction with set_regs then
+ * complete_exit once it is finished. A REP instruction stops after
+ * SV_STRIO_MAX_ELEMENTS elements, or when a device stops the VM, or at a
+ * fault (#PF queued for the guest), with RIP left on it and the registers
+ * where it stopped, so the guest executes it again for the rest, as the
+ * processor resumes an interrupted REP. Handler contract; io.c calls it.
+ */
+#define SV_STRIO_MAX_ELEMENTS	1024u
+int handle_string_io(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+
+/*
  * exception.c: queue #GP(0) for the next entry, the answer to a guest's bad
  * CR or MSR access. The instruction is not completed: RIP stays on it, as
  * for any fault.

@@ -517,6 +517,22 @@ static void test_controls_and_msrs(void)
 	SV_CHECK((basic & SV_VMX_BASIC_PHYS32) == 0);
 }
 
+/* INS/OUTS instruction information: address size 9:7, segment 17:15. */
+static void test_io_info(void)
+{
+	/* 32-bit addresses (1 << 7), FS (4 << 15) */
+	struct sv_io_info i = sv_io_info_decode(0x00020080u);
+
+	SV_CHECK_EQ_U64(i.addr_bytes, 4);
+	SV_CHECK_EQ_U64(i.seg, SV_VMX_SEG_FS);
+	i = sv_io_info_decode(0x00018000u);	/* 16-bit, DS (3 << 15) */
+	SV_CHECK_EQ_U64(i.addr_bytes, 2);
+	SV_CHECK_EQ_U64(i.seg, SV_VMX_SEG_DS);
+	i = sv_io_info_decode(0x00000180u);	/* address size 3: undefined */
+	SV_CHECK_EQ_U64(i.addr_bytes, 0);
+	SV_CHECK_EQ_U64(sv_io_info_make(8, SV_VMX_SEG_GS), 0x00028100u);
+}
+
 /* ---- control adjustment (common/vmx_ctl.c) ---- */
 
 /*
@@ -575,6 +591,7 @@ CU_TestInfo sv_tests_vmx[] = {
 	{ "ept_qual", test_ept_qual },
 	{ "access_rights", test_access_rights },
 	{ "controls_and_msrs", test_controls_and_msrs },
+	{ "io_info", test_io_info },
 	{ "ctl_adjust", test_ctl_adjust },
 	{ "cr_fixed", test_cr_fixed },
 	CU_TEST_INFO_NULL,

@@ -657,6 +657,66 @@ static inline uint64_t sv_io_qual_make(uint16_t port, unsigned size, bool in,
 }
 
 /* ------------------------------------------------------------------------
+ * VM-exit instruction information for INS and OUTS (an I/O exit with the
+ * string bit; SDM vol. 3, "VM-Exit Instruction-Information Field", the
+ * table for INS and OUTS). Reported only by processors that set
+ * IA32_VMX_BASIC bit 54 (SV_VMX_BASIC_INOUT); every bit not named here is
+ * undefined. The segment is that of the source operand of OUTS (DS or an
+ * override); for INS it is undefined, the destination being ES always.
+ * ------------------------------------------------------------------------ */
+enum sv_vmx_addr_size {
+	SV_VMX_ADDR16 = 0,
+	SV_VMX_ADDR32 = 1,
+	SV_VMX_ADDR64 = 2		/* 3-7 are not used */
+};
+
+/* Segment registers as instruction-information fields number them. */
+enum sv_vmx_seg {
+	SV_VMX_SEG_ES, SV_VMX_SEG_CS, SV_VMX_SEG_SS, SV_VMX_SEG_DS,
+	SV_VMX_SEG_FS, SV_VMX_SEG_GS	/* 6 and 7 are not used */
+};
+
+#define SV_IO_INFO_ADDR_SIZE_SHIFT	7		/* 9:7 enum sv_vmx_addr_size */
+#define SV_IO_INFO_ADDR_SIZE_MASK	(7u << SV_IO_INFO_ADDR_SIZE_SHIFT)
+#define SV_IO_INFO_SEG_SHIFT		15		/* 17:15 enum sv_vmx_seg */
+#define SV_IO_INFO_SEG_MASK		(7u << SV_IO_INFO_SEG_SHIFT)
+#define SV_IO_INFO_UNDEFINED		0xfffc7c7fu	/* 6:0, 14:10, 31:18 */
+
+SV_STATIC_ASSERT(SV_IO_INFO_ADDR_SIZE_MASK + SV_IO_INFO_SEG_MASK +
+		 SV_IO_INFO_UNDEFINED == 0xffffffffu,
+		 "INS/OUTS instruction-information fields must tile 32 bits");
+
+struct sv_io_info {
+	uint8_t addr_bytes;	/* 2, 4 or 8; 0 for an unused encoding */
+	uint8_t seg;		/* enum sv_vmx_seg; > SV_VMX_SEG_GS is unused */
+};
+
+static inline struct sv_io_info sv_io_info_decode(uint32_t v)
+{
+	unsigned as = (v & SV_IO_INFO_ADDR_SIZE_MASK) >>
+		      SV_IO_INFO_ADDR_SIZE_SHIFT;
+	struct sv_io_info i = {
+		.addr_bytes = (uint8_t)(as == SV_VMX_ADDR16 ? 2 :
+					as == SV_VMX_ADDR32 ? 4 :
+					as == SV_VMX_ADDR64 ? 8 : 0),
+		.seg = (uint8_t)((v & SV_IO_INFO_SEG_MASK) >>
+				 SV_IO_INFO_SEG_SHIFT),
+	};
+	return i;
+}
+
+/* The information hardware would write for an address size of addr_bytes
+ * (2, 4 or 8) and segment seg (enum sv_vmx_seg). */
+static inline uint32_t sv_io_info_make(unsigned addr_bytes, unsigned seg)
+{
+	unsigned as = addr_bytes == 8 ? SV_VMX_ADDR64 :
+		      addr_bytes == 4 ? SV_VMX_ADDR32 : SV_VMX_ADDR16;
+
+	return ((as << SV_IO_INFO_ADDR_SIZE_SHIFT) & SV_IO_INFO_ADDR_SIZE_MASK) |
+	       ((seg << SV_IO_INFO_SEG_SHIFT) & SV_IO_INFO_SEG_MASK);
+}
+
+/* ------------------------------------------------------------------------
  * General-purpose register numbers as exit qualifications and VM-exit
  * instruction information encode them.
  * ------------------------------------------------------------------------ */
