@@ -62,7 +62,7 @@
 #include "sv/vmrecord.h"
 #include "sv/waitq.h"
 
-#define VMMGR_MAX_VMS		8
+#define VMMGR_MAX_VMS		16
 #define VMMGR_CONFIG_DIR	"/etc/vm"
 #define VMMGR_CONFIG_MAX	(16u << 10)	/* bytes of a configuration file */
 #define VMMGR_IMAGE_MAX		(64u << 20)	/* bytes of a guest image */
