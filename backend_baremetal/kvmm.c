@@ -144,6 +144,22 @@ static void print_sink(void *ctx, const char *buf, size_t len)
 	host_console_write(buf, len);
 }
 
+/*
+ * News about VMs goes to /var/log/smartvm.log too (kfs.h), stamped with
+ * the seconds since boot: the console scrolls, the log stays on the disk.
+ */
+static void log_line(void *ctx, const char *line)
+{
+	char stamped[VMMGR_NEWS_MAX + 24];
+	uint64_t us = host_time_ns() / 1000;
+
+	(void)ctx;
+	sv_snprintf(stamped, sizeof(stamped), "[%5lu.%06lu] %s",
+		    (unsigned long)(us / 1000000), (unsigned long)(us % 1000000),
+		    line);
+	klog_file(stamped);
+}
+
 static void vm_ended(void *ctx, const struct vmmgr_vm *v)
 {
 	(void)ctx;
@@ -191,9 +207,14 @@ static void start(const char *name)
 {
 	char err[200];
 
-	if (vmmgr_start(&mgr, name, err, sizeof(err)))
-		sv_format(mgr.h.out, mgr.h.out_ctx, "vm %s: not started: %s\n",
-			  name, err);
+	if (vmmgr_start(&mgr, name, err, sizeof(err))) {
+		char line[VMMGR_NEWS_MAX];
+
+		sv_snprintf(line, sizeof(line), "vm %s: not started: %s", name,
+			    err);
+		sv_format(mgr.h.out, mgr.h.out_ctx, "%s\n", line);
+		log_line(NULL, line);
+	}
 }
 
 /* start=A,B,C */
@@ -411,6 +432,7 @@ void kvmm_main(const char *cmdline, bool console)
 		.stack_free = stack_free, .stack_size = KVMM_STACK_SIZE,
 		.trace_sink = to_com2, .producer = "vmx",
 		.cpu_features = vmx_trace_features(), .vm_ended = vm_ended,
+		.log = log_line,
 		.vm_created = vm_created, .attach_ended = attach_ended,
 	};
 	char name[SV_VM_NAME_MAX];

@@ -18,6 +18,8 @@ _Static_assert((VMMGR_RING & (VMMGR_RING - 1)) == 0, "VMMGR_RING");
 _Static_assert((VMMGR_IN_RING & (VMMGR_IN_RING - 1)) == 0, "VMMGR_IN_RING");
 
 static void say(const struct vmmgr *mgr, const char *fmt, ...) SV_PRINTF(2, 3);
+static void news(const struct vmmgr *mgr, const char *fmt, ...)
+	SV_PRINTF(2, 3);
 
 static void say(const struct vmmgr *mgr, const char *fmt, ...)
 {
@@ -32,6 +34,24 @@ static void say(const struct vmmgr *mgr, const char *fmt, ...)
 	va_start(ap, fmt);
 	sv_vformat(mgr->h.out, mgr->h.out_ctx, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * What happened to a VM (started, paused, stopped, failed, ...): a line on
+ * the console, and in the host's log when it keeps one, so a VM's life is
+ * on record after the console has scrolled it away.
+ */
+static void news(const struct vmmgr *mgr, const char *fmt, ...)
+{
+	char line[VMMGR_NEWS_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	sv_vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	say(mgr, "%s\n", line);
+	if (mgr->h.log)
+		mgr->h.log(mgr->h.ctx, line);
 }
 
 void vmmgr_init(struct vmmgr *mgr, const struct vmmgr_host *h)
@@ -211,7 +231,7 @@ static void trace_sink(void *ctx, const void *buf, size_t len)
 static void vm_free(struct vmmgr *mgr, struct vmmgr_vm *v)
 {
 	if (v->serial_fd >= 0 && vfs_close(&mgr->fds, v->serial_fd))
-		say(mgr, "vm %s: serial file not closed\n", v->name);
+		news(mgr, "vm %s: serial file not closed", v->name);
 	if (v->stack)
 		mgr->h.stack_free(v->stack, mgr->h.stack_size);
 	if (v->ram)
@@ -405,7 +425,7 @@ int vmmgr_start(struct vmmgr *mgr, const char *name, char *err, size_t errlen)
 	}
 	mgr->vms[slot] = v;
 	mgr->started++;
-	say(mgr, "vm %s: started (%lu MiB, %s image of %zu bytes%s)\n", name,
+	news(mgr, "vm %s: started (%lu MiB, %s image of %zu bytes%s)", name,
 	    (unsigned long)(v->cfg.memory >> 20),
 	    vmconfig_format_name(v->cfg.format), v->image_len,
 	    v->recording ? ", trace on COM2" : "");
@@ -414,7 +434,7 @@ fail_machine:
 	machine_destroy(&v->m);
 fail_files:
 	if (v->recording && vmrecord_end(&v->rec, 0) == 0)
-		say(mgr, "vm %s: trace ended without a run\n", name);
+		news(mgr, "vm %s: trace ended without a run", name);
 	vm_free(mgr, v);
 	return e;
 }
@@ -468,7 +488,7 @@ int vmmgr_pause(struct vmmgr *mgr, const char *name, char *err, size_t errlen)
 	v->paused_ns = host_time_ns();
 	/* a guest halted until a far timer reaches its gate now */
 	(void)task_wakeup(mgr->h.sched, &v->task);
-	say(mgr, "vm %s: paused\n", name);
+	news(mgr, "vm %s: paused", name);
 	return 0;
 }
 
@@ -489,7 +509,7 @@ int vmmgr_resume(struct vmmgr *mgr, const char *name, char *err,
 	(void)waitq_wake_all(mgr->h.sched, &v->resume_q, 0);
 	host_irq_restore(flags);
 	ms = (host_time_ns() - v->paused_ns) / 1000000;
-	say(mgr, "vm %s: resumed after %lu.%03lu s\n", name,
+	news(mgr, "vm %s: resumed after %lu.%03lu s", name,
 	    (unsigned long)(ms / 1000), (unsigned long)(ms % 1000));
 	return 0;
 }
@@ -612,17 +632,17 @@ static void report_end(struct vmmgr *mgr, const struct vmmgr_vm *v)
 	uint64_t exits = vm->nvcpus ? vm->vcpus[0].nexits : 0;
 
 	if (vm->state == SV_VM_STOPPED)
-		say(mgr, "vm %s: stopped, exit status %d: %s (%lu exits)\n",
+		news(mgr, "vm %s: stopped, exit status %d: %s (%lu exits)",
 		    v->name, vm->exit_status, vm->stop_reason,
 		    (unsigned long)exits);
 	else
-		say(mgr, "vm %s: failed: %s (%lu exits)\n", v->name,
+		news(mgr, "vm %s: failed: %s (%lu exits)", v->name,
 		    vm->stop_reason, (unsigned long)exits);
 	if (v->dropped)
-		say(mgr, "vm %s: %lu bytes of serial output lost\n", v->name,
+		news(mgr, "vm %s: %lu bytes of serial output lost", v->name,
 		    (unsigned long)v->dropped);
 	if (v->in_dropped)
-		say(mgr, "vm %s: %lu bytes of console input lost\n", v->name,
+		news(mgr, "vm %s: %lu bytes of console input lost", v->name,
 		    (unsigned long)v->in_dropped);
 }
 
@@ -652,13 +672,13 @@ static void teardown(struct vmmgr *mgr, unsigned slot)
 		vmrecord_vm_end(&v->rec, &v->m.vm, digest);
 		e = vmrecord_end(&v->rec, digest);
 
-		say(mgr, "vm %s: trace: %lu exits, digest %016lx%s%s\n",
+		news(mgr, "vm %s: trace: %lu exits, digest %016lx%s%s",
 		    v->name, (unsigned long)v->rec.w.exits,
 		    (unsigned long)digest, e ? ", NOT WRITTEN: " : "",
 		    e ? sv_strerror(e) : "");
 	}
 	if (v->serial_fd >= 0 && vfs_fsync(&mgr->fds, v->serial_fd))
-		say(mgr, "vm %s: serial file not synced\n", v->name);
+		news(mgr, "vm %s: serial file not synced", v->name);
 	vm_free(mgr, v);
 	mgr->vms[slot] = NULL;
 	mgr->ended++;

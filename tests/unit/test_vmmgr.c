@@ -120,6 +120,8 @@ struct rig {
 	struct vmmgr mgr;
 	struct vmmgr_host h;
 	char out[OUT_MAX];		/* the manager's console */
+	char log[4096];			/* the host's log, lines ended by '|' */
+	size_t log_len;
 	size_t out_len;
 	uint8_t *trace;			/* the recorded trace */
 	size_t trace_len, trace_cap;
@@ -332,6 +334,21 @@ static void vm_created(void *ctx, struct vmmgr_vm *v)
 	}
 }
 
+/* The host's log: every line of news, one per call, without newlines. */
+static void log_sink(void *ctx, const char *line)
+{
+	struct rig *r = ctx;
+	size_t len = strlen(line), room = sizeof(r->log) - 1 - r->log_len;
+
+	SV_CHECK(strchr(line, '\n') == NULL);
+	if (len + 1 > room)
+		return;
+	memcpy(r->log + r->log_len, line, len);
+	r->log_len += len;
+	r->log[r->log_len++] = '|';
+	r->log[r->log_len] = '\0';
+}
+
 static void vm_ended(void *ctx, const struct vmmgr_vm *v)
 {
 	struct rig *r = ctx;
@@ -434,7 +451,7 @@ static void rig_setup(bool with_trace)
 		.trace_sink = with_trace ? trace_sink : NULL, .trace_ctx = &R,
 		.producer = "test", .cpu_features = SV_TRACE_CPU_VMX,
 		.vm_created = vm_created, .vm_ended = vm_ended,
-		.attach_ended = attach_ended, .ctx = &R,
+		.attach_ended = attach_ended, .log = log_sink, .ctx = &R,
 	};
 	vmmgr_init(&R.mgr, &R.h);
 }
@@ -576,6 +593,10 @@ static void test_runs_to_stop(void)
 	stopped = strstr(R.out, "vm hello: stopped");
 	SV_CHECK(started && line && bye && stopped && started < line &&
 		 line < bye && bye < stopped);
+	/* the news, not the guest's lines, went to the log too */
+	SV_CHECK(strstr(R.log, "vm hello: started (1 MiB, flat image of 1 "
+			"bytes)|vm hello: stopped, exit status 33: ") == R.log);
+	SV_CHECK(strstr(R.log, "Hi") == NULL);
 	SV_CHECK_EQ_U64(R.ended, 1);
 	SV_CHECK_EQ_U64(R.mgr.started, 1);
 	SV_CHECK_EQ_U64(R.mgr.ended, 1);

@@ -67,6 +67,7 @@
 #define VMMGR_CONFIG_MAX	(16u << 10)	/* bytes of a configuration file */
 #define VMMGR_IMAGE_MAX		(64u << 20)	/* bytes of a guest image */
 #define VMMGR_RING		4096		/* guest output in flight */
+#define VMMGR_NEWS_MAX		256		/* a line of news about a VM */
 #define VMMGR_LINE_MAX		160
 #define VMMGR_IN_RING		256		/* console input in flight */
 
@@ -89,6 +90,8 @@ struct vmmgr_host {
 	uint64_t cpu_features;			/* SV_TRACE_CPU_* */
 	/* optional: a VM was built, its vCPU has not run yet */
 	void (*vm_created)(void *ctx, struct vmmgr_vm *v);
+	/* optional: each line of news about a VM (no newline), for a log */
+	void (*log)(void *ctx, const char *line);
 	/* optional: a VM ended, before its teardown (exit statistics) */
 	void (*vm_ended)(void *ctx, const struct vmmgr_vm *v);
 	/* optional: the attached VM ended and is detached (after its end
