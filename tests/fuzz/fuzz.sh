@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Fuzz the trace reader (common/trace.c) with libFuzzer for a bounded time.
+# Fuzz the trace reader (common/trace.c) with libFuzzer for a bounded time,
+# or, given a target's name, any of the fuzz targets.
 #
 #   tests/fuzz/fuzz.sh [SECONDS [WORKDIR]]
+#   tests/fuzz/fuzz.sh trace|svfs|emulate|walk [SECONDS [WORKDIR]]
+#
+# svfs runs fuzz_svfs.sh, emulate and walk fuzz_vmm.sh (the MMIO
+# instruction decoder and the guest page-table walker); see those scripts.
+# What follows is the trace reader's.
 #
 # Builds fuzz_trace_reader.c with clang -fsanitize=fuzzer,address,undefined,
 # seeds a corpus with the traces gen_trace_corpus.c writes through the
@@ -15,6 +21,11 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+case "${1:-}" in
+trace) shift ;;
+svfs) shift; exec bash "$here/fuzz_svfs.sh" "$@" ;;
+emulate|walk) exec bash "$here/fuzz_vmm.sh" "$@" ;;
+esac
 root=$(cd "$here/../.." && pwd)
 secs=${1:-60}
 work=${2:-${TMPDIR:-/tmp}/sv-fuzz-trace}
