@@ -83,6 +83,23 @@ int vcpu_inject_gp(struct sv_vcpu *vcpu)
 	return vcpu_queue_event(vcpu, &ev);
 }
 
+/*
+ * Instructions the virtual CPU does not have, which VT-x makes exit
+ * whatever the guest's CPUID says: the VMX instructions (CPUID hides VMX),
+ * GETSEC (no SMX), MONITOR/MWAIT (hidden), XSETBV (XSAVE hidden, so
+ * CR4.OSXSAVE stays clear), VMFUNC. On the CPU the guest sees they raise
+ * #UD, so they do here; RIP stays on the instruction, as for any fault.
+ */
+int handle_invalid_opcode(struct sv_vcpu *vcpu, const struct sv_exit *exit)
+{
+	struct sv_event ev = {
+		.vector = SV_EXC_UD, .type = SV_INTR_TYPE_HW_EXCEPTION,
+	};
+
+	(void)exit;
+	return vcpu_queue_event(vcpu, &ev);
+}
+
 static bool hw_exception_valid(const struct sv_intr_info *i)
 {
 	return i->vector < SV_EXC_COUNT && hw_exceptions[i->vector].exists &&

@@ -32,6 +32,8 @@ int handle_io(struct sv_vcpu *vcpu, const struct sv_exit *exit);
 int handle_mmio(struct sv_vcpu *vcpu, const struct sv_exit *exit);
 int handle_interrupt_window(struct sv_vcpu *vcpu, const struct sv_exit *exit);
 int handle_external_interrupt(struct sv_vcpu *vcpu, const struct sv_exit *exit);
+/* An instruction the virtual CPU lacks (VMX, GETSEC, MONITOR...): #UD. */
+int handle_invalid_opcode(struct sv_vcpu *vcpu, const struct sv_exit *exit);
 int handle_hlt(struct sv_vcpu *vcpu, const struct sv_exit *exit);
 int handle_triple_fault(struct sv_vcpu *vcpu, const struct sv_exit *exit);
 /* the exits only VT-x produces (KVM handles these itself) */

@@ -160,12 +160,12 @@ static void test_unexpected_exit_stops_only_its_vm(void)
 
 	rig_init(&a, "bad");
 	rig_init(&b, "good");
-	queue(&a, SV_EXIT_GETSEC, 0x77, 0, 0x2000);
+	queue(&a, SV_EXIT_TASK_SWITCH, 0x77, 0, 0x2000);
 	queue_out(&b, 0x501, 1, 1);
 	queue_out(&b, 0x503, 1, 0xff);
 	SV_CHECK_EQ_I64(vm_run(&a.vm), -SV_EGUEST);
 	SV_CHECK_EQ_U64(a.vm.state, SV_VM_FAILED);
-	SV_CHECK(strstr(a.vm.stop_reason, "unexpected exit GETSEC (11)") != NULL);
+	SV_CHECK(strstr(a.vm.stop_reason, "unexpected exit TASK_SWITCH (9)") != NULL);
 	SV_CHECK(strstr(a.vm.stop_reason, "rip 0x2000") != NULL);
 	SV_CHECK_EQ_I64(vm_run(&b.vm), 0);
 	SV_CHECK_EQ_I64(b.vm.exit_status, 7);

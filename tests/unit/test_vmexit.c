@@ -630,6 +630,38 @@ static void test_cache_flush(void)
 	vm_destroy(&r.vm);
 }
 
+/* VMX instructions, GETSEC, MONITOR/MWAIT, XSETBV, VMFUNC: the virtual
+ * CPU has none of them, so each raises #UD with RIP on it. */
+static void test_missing_instructions_ud(void)
+{
+	static const uint16_t reasons[] = {
+		SV_EXIT_GETSEC, SV_EXIT_VMCALL, SV_EXIT_VMCLEAR,
+		SV_EXIT_VMLAUNCH, SV_EXIT_VMPTRLD, SV_EXIT_VMPTRST,
+		SV_EXIT_VMREAD, SV_EXIT_VMRESUME, SV_EXIT_VMWRITE,
+		SV_EXIT_VMXOFF, SV_EXIT_VMXON, SV_EXIT_MWAIT, SV_EXIT_MONITOR,
+		SV_EXIT_INVEPT, SV_EXIT_INVVPID, SV_EXIT_XSETBV, SV_EXIT_VMFUNC,
+	};
+	struct rig r;
+
+	rig_init(&r);
+	for (size_t i = 0; i < SV_ARRAY_SIZE(reasons); i++) {
+		const struct sv_event *ev = &r.vcpu->events[0];
+
+		step(&r, reasons[i], 0);
+		if (r.vcpu->nevents != 1 || ev->vector != SV_EXC_UD ||
+		    ev->type != SV_INTR_TYPE_HW_EXCEPTION || ev->has_error ||
+		    r.f->regs.rip != RIP || r.vm.state != SV_VM_RUNNING)
+			SV_TEST_FAIL_(__FILE__, __LINE__, "%s: no #UD (%u events, "
+				      "vector %u), rip 0x%lx, state %d",
+				      sv_exit_reason_name(reasons[i]),
+				      r.vcpu->nevents, ev->vector,
+				      (unsigned long)r.f->regs.rip, r.vm.state);
+		r.vcpu->nevents = 0;
+	}
+	SV_CHECK_EQ_U64(r.f->vm->calls[FAKE_OP_complete_exit], 0);
+	vm_destroy(&r.vm);
+}
+
 /* ---- through the vCPU loop ------------------------------------------------ */
 
 /* Port 0x503: writing 0xff stops the VM with status 7. */
@@ -876,6 +908,7 @@ CU_TestInfo sv_tests_vmexit[] = {
 	{ "double and triple faults", test_exception_double_fault },
 	{ "malformed interruption information fails the VM", test_exception_malformed },
 	{ "INVD and WBINVD complete", test_cache_flush },
+	{ "instructions the CPU lacks raise #UD", test_missing_instructions_ud },
 	{ "#GP reaches the backend through the loop", test_gp_injected_by_loop },
 	{ "VM-entry failures are reported by name", test_entry_failures },
 	{ "CPUID, RDMSR, MOV CR record and replay", test_record_replay },
