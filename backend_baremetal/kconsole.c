@@ -23,6 +23,12 @@
 /* The i8042's command port and its "pulse the reset line" command. */
 #define I8042_COMMAND_PORT	0x64
 #define I8042_CMD_RESET		0xfe
+/* The chipset's reset control register (PIIX/ICH): a full (cold) reset,
+ * which also clears the MSRs a warm reset keeps (IA32_FEATURE_CONTROL
+ * stays locked across the i8042's, and firmware that writes it faults). */
+#define RESET_CONTROL_PORT	0xcf9
+#define RESET_CONTROL_SYS_RST	0x02	/* full reset, not just the CPU */
+#define RESET_CONTROL_RST_CPU	0x04	/* 0 -> 1 starts the reset */
 
 struct kconsole {
 	struct sv_chardev *serial;	/* ttyS0: required */
@@ -103,6 +109,9 @@ static int kc_reboot(void *ctx)
 	console_fini(&con);
 	kfs_shutdown();
 	cli();
+	outb(RESET_CONTROL_PORT, RESET_CONTROL_SYS_RST);
+	outb(RESET_CONTROL_PORT, RESET_CONTROL_SYS_RST | RESET_CONTROL_RST_CPU);
+	/* no such register: the keyboard controller's reset line */
 	outb(I8042_COMMAND_PORT, I8042_CMD_RESET);
 	/* no keyboard controller: a triple fault resets the processor */
 	__asm__ volatile("lidt %0; int3" : : "m"(no_idt));
