@@ -16,7 +16,9 @@
 #include <stddef.h>
 
 #include "ept.h"
+#include "physmap.h"
 #include "kernel.h"
+#include "sv/cpu.h"
 #include "sv/errno.h"
 #include "sv/format.h"
 #include "sv/host.h"
@@ -139,11 +141,11 @@ bool vmx_usable(char *why, size_t len)
 	}
 	caps_read(&caps);
 	if (!caps.ept) {
-		sv_snprintf(why, len, "this CPU's VMX has no EPT (with a "
-			    "4-level write-back walk); guests without EPT need "
-			    "shadow page tables, which Smart-VM does not have "
-			    "yet");
-		return false;
+		sv_snprintf(why, len, "VMX without EPT%s: protected-mode "
+			    "guests that do not page (guest paging needs "
+			    "shadow page tables, not written yet)",
+			    caps.vpid ? ", VPID" : "");
+		return true;
 	}
 	sv_snprintf(why, len, "VMX with EPT%s%s", caps.vpid ? ", VPID" : "",
 		    caps.unrestricted ? ", unrestricted guest" :
@@ -324,6 +326,7 @@ struct sv_bvm {
 	struct vmx_region regions[VMX_MAX_REGIONS];
 	unsigned nregions;
 	uint32_t *identity_pd;		/* no unrestricted guest: see above */
+	struct physmap physmap;		/* no EPT at all: physmap.h */
 	struct sv_bvcpu *vcpu;		/* one per VM */
 };
 
@@ -348,6 +351,8 @@ struct sv_bvcpu {
 	/* the guest's architectural CR0/CR3/CR4 (the read shadows) */
 	uint64_t cr0, cr3, cr4;
 	uint64_t kernel_gs_base, pat;
+	bool efer_in_vmcs;		/* the VMCS switches IA32_EFER */
+	uint64_t efer;			/* the guest's, when it does not */
 	struct sv_exit last;		/* the exit being handled */
 	uint64_t exit_tsc;		/* when it happened */
 	struct vmx_exit_cost cost[SV_EXIT_REASON_MAX];
@@ -403,7 +408,7 @@ static int ctl(const char *what, uint64_t cap, uint32_t required,
 static int setup_controls(struct sv_bvcpu *v)
 {
 	uint32_t pin, proc, proc2 = 0, exit, entry;
-	uint32_t proc2_want = SV_SECONDARY_ENABLE_EPT;
+	uint32_t proc2_want = caps.ept ? SV_SECONDARY_ENABLE_EPT : 0;
 	/* WBINVD would flush the whole machine's caches for one guest */
 	uint32_t proc2_optional = SV_SECONDARY_WBINVD_EXITING;
 	int err;
@@ -423,15 +428,30 @@ static int setup_controls(struct sv_bvcpu *v)
 		       SV_CPU_BASED_USE_MSR_BITMAPS |
 		       SV_CPU_BASED_MWAIT_EXITING |
 		       SV_CPU_BASED_MONITOR_EXITING |
-		       SV_CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, 0, &proc)) ||
+		       (proc2_want ? SV_CPU_BASED_ACTIVATE_SECONDARY_CONTROLS : 0),
+		       caps.proc2 ? SV_CPU_BASED_ACTIVATE_SECONDARY_CONTROLS : 0,
+		       &proc)) ||
 	    (err = ctl("secondary", caps.proc2, proc2_want, proc2_optional,
 		       &proc2)) ||
-	    (err = ctl("VM-exit", caps.exit, SV_VM_EXIT_HOST_ADDR_SPACE_SIZE |
-		       SV_VM_EXIT_SAVE_IA32_EFER | SV_VM_EXIT_LOAD_IA32_EFER, 0,
+	    (err = ctl("VM-exit", caps.exit, SV_VM_EXIT_HOST_ADDR_SPACE_SIZE,
+		       SV_VM_EXIT_SAVE_IA32_EFER | SV_VM_EXIT_LOAD_IA32_EFER,
 		       &exit)) ||
-	    (err = ctl("VM-entry", caps.entry, SV_VM_ENTRY_LOAD_IA32_EFER, 0,
+	    (err = ctl("VM-entry", caps.entry, 0, SV_VM_ENTRY_LOAD_IA32_EFER,
 		       &entry)))
 		return err;
+	/*
+	 * Switching IA32_EFER needs all three controls (Penryn has none):
+	 * without them the VMCS has no EFER fields, the guest runs with the
+	 * host's NXE/SCE (harmless to a 32-bit guest that does not page,
+	 * the only kind such a CPU runs) and its EFER is kept here.
+	 */
+	v->efer_in_vmcs = (exit & SV_VM_EXIT_SAVE_IA32_EFER) &&
+			  (exit & SV_VM_EXIT_LOAD_IA32_EFER) &&
+			  (entry & SV_VM_ENTRY_LOAD_IA32_EFER);
+	if (!v->efer_in_vmcs) {
+		exit &= ~(SV_VM_EXIT_SAVE_IA32_EFER | SV_VM_EXIT_LOAD_IA32_EFER);
+		entry &= ~SV_VM_ENTRY_LOAD_IA32_EFER;
+	}
 	/* CR3 exits only while a guest without paging runs on the identity
 	 * map (set_cr); the CPU may insist on them regardless. */
 	proc |= SV_CPU_BASED_CR3_LOAD_EXITING | SV_CPU_BASED_CR3_STORE_EXITING;
@@ -443,11 +463,15 @@ static int setup_controls(struct sv_bvcpu *v)
 		v->preempt_value = preemption_timer_value();
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, pin);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
-	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
+	if (proc & SV_CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
+		vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
+	else
+		proc2 = 0;
 	vmcs_write32(VM_EXIT_CONTROLS, exit);
 	vmcs_write32(VM_ENTRY_CONTROLS, entry);
-	/* #MC is the machine's; no guest exception is intercepted */
-	vmcs_write32(EXCEPTION_BITMAP, 0);
+	/* #MC is the machine's; no guest exception is intercepted, but for
+	 * #PF without EPT: the physmap's holes are the guest's MMIO (run) */
+	vmcs_write32(EXCEPTION_BITMAP, caps.ept ? 0 : SV_BIT(SV_EXC_PF));
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
@@ -458,7 +482,8 @@ static int setup_controls(struct sv_bvcpu *v)
 	vmcs_write64(IO_BITMAP_A, v->io_bitmap_pa.v);
 	vmcs_write64(IO_BITMAP_B, v->io_bitmap_pa.v + SV_PAGE_SIZE);
 	vmcs_write64(MSR_BITMAP, v->msr_bitmap_pa.v);
-	vmcs_write64(EPT_POINTER, v->vm->eptp);
+	if (caps.ept)
+		vmcs_write64(EPT_POINTER, v->vm->eptp);
 	if (proc2 & SV_SECONDARY_ENABLE_VPID)
 		vmcs_write16(VIRTUAL_PROCESSOR_ID, v->vpid);
 	vmcs_write64(TSC_OFFSET, 0);
@@ -484,7 +509,7 @@ static uint64_t tr_base(const struct desc_ptr *gdt, uint16_t tr)
 }
 
 /* The state a VM exit loads: this kernel as it runs now. */
-static void setup_host_state(void)
+static void setup_host_state(const struct sv_bvcpu *v)
 {
 	struct desc_ptr gdt, idt;
 	uint16_t cs, ss, ds, es, fs, gs, tr;
@@ -512,7 +537,8 @@ static void setup_host_state(void)
 	vmcs_write32(HOST_IA32_SYSENTER_CS, 0);
 	vmcs_writenat(HOST_IA32_SYSENTER_ESP, 0);
 	vmcs_writenat(HOST_IA32_SYSENTER_EIP, 0);
-	vmcs_write64(HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
+	if (v->efer_in_vmcs)
+		vmcs_write64(HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
 	vmcs_writenat(HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
 	/* HOST_RSP: written by vmx_enter on every entry */
 }
@@ -525,7 +551,8 @@ static void setup_guest_state(struct sv_bvcpu *v)
 {
 	vmcs_write64(VMCS_LINK_POINTER, ~0ull);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
-	vmcs_write64(GUEST_IA32_EFER, 0);
+	if (v->efer_in_vmcs)
+		vmcs_write64(GUEST_IA32_EFER, 0);
 	vmcs_writenat(GUEST_DR7, DR7_FIXED1);
 	vmcs_writenat(GUEST_RFLAGS, RFLAGS_FIXED1);
 	vmcs_writenat(GUEST_GDTR_BASE, 0);
@@ -602,10 +629,15 @@ static int vmx_vm_create(void *inst, struct sv_bvm **out)
 			 "struct sv_bvm fits a page");
 	if (!vm)
 		return -SV_ENOMEM;
-	if ((err = ept_init(&vm->ept)))
+	if (!caps.ept) {	/* guest-physical memory by the physmap */
+		if ((err = physmap_init(&vm->physmap)))
+			goto fail;
+	} else if ((err = ept_init(&vm->ept))) {
 		goto fail;
-	vm->eptp = ept_pointer(&vm->ept);
-	if (!caps.unrestricted) {
+	} else {
+		vm->eptp = ept_pointer(&vm->ept);
+	}
+	if (caps.ept && !caps.unrestricted) {
 		vm->identity_pd = host_pages_alloc(1, &pa);
 		if (!vm->identity_pd) {
 			err = -SV_ENOMEM;
@@ -620,13 +652,15 @@ static int vmx_vm_create(void *inst, struct sv_bvm **out)
 	if (vmx.vms == 0 && (err = vmx_operation_enter()))
 		goto fail;
 	vmx.vms++;
-	flush_ept(vm->eptp);	/* nothing cached from a tree here before */
+	if (caps.ept)
+		flush_ept(vm->eptp);	/* nothing cached from a tree here before */
 	*out = vm;
 	return 0;
 fail:
 	if (vm->identity_pd)
 		host_pages_free(vm->identity_pd, 1);
 	ept_destroy(&vm->ept);
+	physmap_destroy(&vm->physmap);
 	host_pages_free(vm, 1);
 	return err;
 }
@@ -635,10 +669,12 @@ static void vmx_vm_destroy(struct sv_bvm *vm)
 {
 	if (!vm)
 		return;
-	flush_ept(vm->eptp);
+	if (caps.ept)
+		flush_ept(vm->eptp);
 	if (vm->identity_pd)
 		host_pages_free(vm->identity_pd, 1);
 	ept_destroy(&vm->ept);
+	physmap_destroy(&vm->physmap);
 	host_pages_free(vm, 1);
 	if (--vmx.vms == 0)
 		vmx_operation_leave();
@@ -655,8 +691,13 @@ static int vmx_map_memory(struct sv_bvm *vm, gpa_t gpa, void *hva,
 		return -SV_ENOSPC;
 	if (gpa.v + size > IDENTITY_MAP_GPA || gpa.v + size < gpa.v)
 		return -SV_ERANGE;
-	if ((err = ept_map(&vm->ept, gpa.v, (uint64_t)(uintptr_t)hva, size,
-			   perm)))
+	if (!caps.ept)
+		err = physmap_map(&vm->physmap, gpa.v, (uint64_t)(uintptr_t)hva,
+				  size, !(flags & SV_MEM_READONLY));
+	else
+		err = ept_map(&vm->ept, gpa.v, (uint64_t)(uintptr_t)hva, size,
+			      perm);
+	if (err)
 		return err;
 	vm->regions[vm->nregions++] = (struct vmx_region){ gpa.v, size, hva };
 	return 0;
@@ -751,7 +792,7 @@ static int vmx_vcpu_create(struct sv_bvm *vm, uint32_t id,
 	vmcs_load(v);
 	err = setup_controls(v);
 	if (!err) {
-		setup_host_state();
+		setup_host_state(v);
 		setup_guest_state(v);
 	}
 	flush_vpid(v->vpid);	/* a VPID used before starts clean */
@@ -842,6 +883,42 @@ static void requeue_vectoring(const struct sv_exit *x)
 		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, x->instr_len);
 }
 
+#define PF_ERR_WRITE	SV_BIT(1)	/* #PF error code: a write */
+#define PF_ERR_FETCH	SV_BIT(4)	/* an instruction fetch */
+
+/*
+ * Without EPT, a guest access to guest-physical memory no RAM backs is a
+ * #PF on the physmap (such a guest does not page, so the faulting linear
+ * address, the exit qualification, is the physical one). The core sees
+ * the EPT violation it would have been with EPT and emulates the MMIO.
+ * A #PF on RAM would be the monitor's mistake: -SV_EFAULT.
+ */
+static int physmap_fault(struct sv_bvcpu *v, struct sv_exit *x)
+{
+	struct sv_intr_info i = sv_intr_info_decode(x->intr_info);
+	uint64_t gpa = x->qualification;
+
+	if (caps.ept || x->reason != SV_EXIT_EXCEPTION_NMI || !i.valid ||
+	    i.type != SV_INTR_TYPE_HW_EXCEPTION || i.vector != SV_EXC_PF)
+		return 0;
+	if (gpa_to_hva(v->vm, gpa, 1)) {
+		sv_printf("vmx: #PF on guest RAM at 0x%lx (rip 0x%lx): the "
+			  "physmap is wrong\n", (unsigned long)gpa,
+			  (unsigned long)x->rip);
+		return -SV_EFAULT;
+	}
+	x->reason = SV_EXIT_EPT_VIOLATION;
+	x->guest_physical.v = gpa;
+	x->guest_linear.v = gpa;
+	x->qualification = SV_EPT_QUAL_GLA_VALID | SV_EPT_QUAL_GLA_TRANSLATED |
+		(x->intr_error & PF_ERR_FETCH ? SV_EPT_QUAL_FETCH :
+		 x->intr_error & PF_ERR_WRITE ? SV_EPT_QUAL_WRITE :
+						SV_EPT_QUAL_READ);
+	x->intr_info = 0;
+	x->intr_error = 0;
+	return 0;
+}
+
 static void account_monitor(struct sv_bvcpu *v)
 {
 	struct vmx_exit_cost *c;
@@ -918,6 +995,10 @@ static int vmx_run(struct sv_bvcpu *v, struct sv_exit *exit)
 	read_exit(v, exit);
 	if (!(exit->reason_flags & SV_EXIT_FLAG_ENTRY_FAIL))
 		v->launched = true;
+	if (physmap_fault(v, exit)) {
+		host_irq_restore(flags);
+		return -SV_EFAULT;
+	}
 	requeue_vectoring(exit);
 	v->last = *exit;
 	host_irq_restore(flags);	/* a host interrupt that made the exit runs now */
@@ -1118,6 +1199,8 @@ static int realize_paging(struct sv_bvcpu *v)
 {
 	uint64_t cr0_fixed0 = caps.cr0_fixed0, cr0, cr4;
 
+	if (!caps.ept && (v->cr0 & CR0_PG))
+		return -SV_ENOTSUP;	/* no shadow MMU yet: the core says so */
 	if (caps.unrestricted)
 		cr0_fixed0 &= ~(CR0_PE | CR0_PG);
 	else if (!(v->cr0 & CR0_PE)) {
@@ -1139,7 +1222,8 @@ static int realize_paging(struct sv_bvcpu *v)
 	vmcs_writenat(CR4_READ_SHADOW, v->cr4);
 	set_cr3_exiting(v, on_identity_map(v));
 	if (on_identity_map(v)) {
-		vmcs_writenat(GUEST_CR3, IDENTITY_MAP_GPA);
+		vmcs_writenat(GUEST_CR3, caps.ept ? IDENTITY_MAP_GPA :
+						   v->vm->physmap.pd_pa.v);
 		return 0;
 	}
 	vmcs_writenat(GUEST_CR3, v->cr3);
@@ -1215,7 +1299,9 @@ static int vmx_get_msr(struct sv_bvcpu *v, uint32_t msr, uint64_t *val)
 	case MSR_IA32_SYSENTER_CS: *val = vmcs_read32(GUEST_IA32_SYSENTER_CS); break;
 	case MSR_IA32_SYSENTER_ESP: *val = vmcs_readnat(GUEST_IA32_SYSENTER_ESP); break;
 	case MSR_IA32_SYSENTER_EIP: *val = vmcs_readnat(GUEST_IA32_SYSENTER_EIP); break;
-	case MSR_IA32_EFER: *val = vmcs_read64(GUEST_IA32_EFER); break;
+	case MSR_IA32_EFER:
+		*val = v->efer_in_vmcs ? vmcs_read64(GUEST_IA32_EFER) : v->efer;
+		break;
 	case MSR_IA32_FS_BASE: *val = vmcs_readnat(GUEST_FS_BASE); break;
 	case MSR_IA32_GS_BASE: *val = vmcs_readnat(GUEST_GS_BASE); break;
 	case MSR_IA32_KERNEL_GS_BASE: *val = v->kernel_gs_base; break;
@@ -1237,7 +1323,12 @@ static int vmx_set_msr(struct sv_bvcpu *v, uint32_t msr, uint64_t val)
 	case MSR_IA32_SYSENTER_CS: vmcs_write32(GUEST_IA32_SYSENTER_CS, val); break;
 	case MSR_IA32_SYSENTER_ESP: vmcs_writenat(GUEST_IA32_SYSENTER_ESP, val); break;
 	case MSR_IA32_SYSENTER_EIP: vmcs_writenat(GUEST_IA32_SYSENTER_EIP, val); break;
-	case MSR_IA32_EFER: vmcs_write64(GUEST_IA32_EFER, val); break;
+	case MSR_IA32_EFER:
+		if (v->efer_in_vmcs)
+			vmcs_write64(GUEST_IA32_EFER, val);
+		else
+			v->efer = val;
+		break;
 	case MSR_IA32_FS_BASE: vmcs_writenat(GUEST_FS_BASE, val); break;
 	case MSR_IA32_GS_BASE: vmcs_writenat(GUEST_GS_BASE, val); break;
 	/* held, not loaded: a 32-bit guest has no SWAPGS, and the

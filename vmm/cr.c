@@ -105,6 +105,12 @@ static int cr_write(struct sv_vcpu *vcpu, unsigned cr, uint64_t val)
 		vcpu->arch.tpr = (uint8_t)val;
 	else
 		err = ops->set_cr(vcpu->b, (enum sv_cr)cr, val);
+	if (err == -SV_ENOTSUP) {	/* a valid value this host cannot run */
+		vm_fail(vcpu->vm, "the %s backend cannot run the guest with "
+			"CR%u = 0x%lx (e.g. paging without EPT or shadow page "
+			"tables)", ops->kind, cr, (unsigned long)val);
+		return SV_HANDLED_STOP;
+	}
 	if (err)
 		return err;
 	return ops->complete_exit(vcpu->b, 0);
