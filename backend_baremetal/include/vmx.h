@@ -4,10 +4,11 @@
  * the first VM is created and leaves it (VMXOFF, CR4.VMXE cleared) when
  * the last one is destroyed.
  *
- * Needs EPT (guest RAM is mapped by it) and, for guests that start in real
- * mode, unrestricted guest. Without EPT the backend refuses to create a VM
- * with a message: shadow page tables and the vm86 real-mode monitor are
- * the next step (DESIGN.md section 6).
+ * Guest RAM is mapped by EPT, or, on a CPU without it, by the monitor's
+ * own page table (physmap.h), which serves only guests that do not page.
+ * Guests that start in real mode need unrestricted guest. Shadow page
+ * tables and the vm86 real-mode monitor are the next step (DESIGN.md
+ * section 6); until then such guests fail or are refused with a message.
  *
  * One processor: each vCPU is a task, and every op makes its vCPU's VMCS
  * current with interrupts off, so a preemption between two ops of
