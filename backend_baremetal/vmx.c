@@ -1156,9 +1156,11 @@ static int vmx_set_segment(struct sv_bvcpu *v, enum sv_seg seg,
  * set_cr/get_cr take the guest's architectural values (sv/backend.h); the
  * guest reads them from the read shadows. What the processor runs with
  * adds the bits VMX operation fixes, and, for a protected-mode guest
- * without paging on a CPU without unrestricted guest, paging on an
- * identity map the guest cannot see (CR0.PG and CR4.PSE set, CR3 at
- * IDENTITY_MAP_GPA, CR3 accesses exiting so the guest's own CR3 is kept).
+ * without paging on a CPU without unrestricted guest, paging on a table
+ * the guest cannot see (CR0.PG and CR4.PSE set, CR3 accesses exiting so
+ * the guest's own CR3 is kept): with EPT an identity map at the
+ * guest-physical IDENTITY_MAP_GPA, without EPT the physmap, whose
+ * host-physical CR3 maps guest RAM itself (physmap.h).
  * ------------------------------------------------------------------------ */
 
 static bool on_identity_map(const struct sv_bvcpu *v)
