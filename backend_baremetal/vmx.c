@@ -346,7 +346,8 @@ struct sv_bvcpu {
 	void *msr_bitmap;
 	hpa_t msr_bitmap_pa;
 	uint32_t proc_ctls;		/* CPU_BASED_VM_EXEC_CONTROL as written */
-	uint32_t preempt_value;		/* VMX-preemption timer per entry, or 0 */
+	uint32_t preempt_value;		/* VMX-preemption timer per slice, or 0 */
+	bool preempt_saved;		/* the CPU saves what is left at exits */
 	bool cr3_exiting_optional;	/* the CPU lets us clear CR3 exiting */
 	/* the guest's architectural CR0/CR3/CR4 (the read shadows) */
 	uint64_t cr0, cr3, cr4;
@@ -434,8 +435,8 @@ static int setup_controls(struct sv_bvcpu *v)
 	    (err = ctl("secondary", caps.proc2, proc2_want, proc2_optional,
 		       &proc2)) ||
 	    (err = ctl("VM-exit", caps.exit, SV_VM_EXIT_HOST_ADDR_SPACE_SIZE,
-		       SV_VM_EXIT_SAVE_IA32_EFER | SV_VM_EXIT_LOAD_IA32_EFER,
-		       &exit)) ||
+		       SV_VM_EXIT_SAVE_IA32_EFER | SV_VM_EXIT_LOAD_IA32_EFER |
+		       SV_VM_EXIT_SAVE_PREEMPTION_TIMER, &exit)) ||
 	    (err = ctl("VM-entry", caps.entry, 0, SV_VM_ENTRY_LOAD_IA32_EFER,
 		       &entry)))
 		return err;
@@ -459,8 +460,15 @@ static int setup_controls(struct sv_bvcpu *v)
 		!(sv_vmx_ctl_must1(caps.proc) & (SV_CPU_BASED_CR3_LOAD_EXITING |
 						 SV_CPU_BASED_CR3_STORE_EXITING));
 	v->proc_ctls = proc;
-	if (pin & SV_PIN_BASED_PREEMPTION_TIMER)
+	if (pin & SV_PIN_BASED_PREEMPTION_TIMER) {
 		v->preempt_value = preemption_timer_value();
+		/* the count left is saved at each exit: reloaded only once it
+		 * ran out, so most entries need no VMWRITE for it */
+		v->preempt_saved = (exit & SV_VM_EXIT_SAVE_PREEMPTION_TIMER) != 0;
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, v->preempt_value);
+	} else {
+		exit &= ~SV_VM_EXIT_SAVE_PREEMPTION_TIMER;
+	}
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, pin);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
 	if (proc & SV_CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
@@ -981,7 +989,8 @@ static int vmx_run(struct sv_bvcpu *v, struct sv_exit *exit)
 
 	vmcs_load(v);
 	guest_state_switch_to(v);
-	if (v->preempt_value)
+	if (v->preempt_value && (!v->preempt_saved ||
+				 v->last.reason == SV_EXIT_PREEMPTION_TIMER))
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, v->preempt_value);
 	account_monitor(v);
 	st = vmx_enter(&v->g, v->launched);
