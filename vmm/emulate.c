@@ -4,9 +4,11 @@
  *
  * emulate_mmio() is handle_mmio's path when the exit has no access size:
  * fetch the instruction at CS.base + RIP through the backend's read_gpa,
- * decode it, check it against the exit, and only then act: one access on
- * the I/O bus, the register written back and RIP moved past the
- * instruction with set_regs. complete_exit is not used: on VT-x it moves
+ * decode it, check it against the exit, and only then act: one read of
+ * the register on the I/O bus (none for a MOV store), the operation
+ * (emulate_execute: the register and RFLAGS), one write where the
+ * instruction writes memory, and RIP moved past the instruction with
+ * set_regs. complete_exit is not used: on VT-x it moves
  * RIP by the exit's instruction length, which EPT violations do not
  * report.
  *
@@ -48,7 +50,30 @@ enum {
 	OP_TWO_BYTE = 0x0f,
 	OP2_MOVZX_R_RM8 = 0xb6,
 	OP2_MOVZX_R_RM16 = 0xb7,
+	OP2_MOVSX_R_RM8 = 0xbe,
+	OP2_MOVSX_R_RM16 = 0xbf,
+	/* 00-3F: bits 5:3 the operation, 2:0 the form (below) */
+	OP_ALU_LAST = 0x3f,
+	OP_GRP1_RM8_IMM8 = 0x80,
+	OP_GRP1_RM_IMM = 0x81,
+	OP_GRP1_RM_IMM8 = 0x83,	/* imm8 sign-extended */
+	OP_TEST_RM8_R8 = 0x84,
+	OP_TEST_RM_R = 0x85,
+	OP_XCHG_RM8_R8 = 0x86,
+	OP_XCHG_RM_R = 0x87,
+	OP_GRP3_RM8 = 0xf6,
+	OP_GRP3_RM = 0xf7,
 };
+
+/* The operation in bits 5:3 of 00-3F and in ModRM.reg of 80/81/83. */
+enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
+#define ALU_OPERATION(op)	(((unsigned)(op) >> 3) & 7u)
+#define ALU_FORM(op)		((unsigned)(op) & 7u)
+/* The forms of 00-3F; 4 and 5 (AL/eAX,imm) have no memory operand. */
+enum { FORM_RM8_R8, FORM_RM_R, FORM_R8_RM8, FORM_R_RM };
+
+/* ModRM.reg of F6/F7 (group 3); /1 is an undocumented TEST, refused. */
+enum { GRP3_TEST = 0, GRP3_NOT = 2, GRP3_NEG = 3 };
 
 enum {
 	PREFIX_OPSIZE = 0x66,
@@ -243,33 +268,163 @@ static unsigned address_size(enum sv_insn_mode mode, const struct prefixes *p)
 	}
 }
 
-/* ModRM forms: 88-8B, C6/C7 and MOVZX. */
-static int decode_modrm_form(struct cursor *c, struct sv_insn *in,
-			     unsigned adsize, uint8_t rex, bool imm_form)
+/* The enum sv_alu_op of each operation number; ADC and SBB: none. */
+static const uint8_t alu_of[8] = {
+	[ALU_ADD] = SV_ALU_ADD, [ALU_OR] = SV_ALU_OR,
+	[ALU_ADC] = SV_ALU_NONE, [ALU_SBB] = SV_ALU_NONE,
+	[ALU_AND] = SV_ALU_AND, [ALU_SUB] = SV_ALU_SUB,
+	[ALU_XOR] = SV_ALU_XOR, [ALU_CMP] = SV_ALU_SUB,	/* CMP subtracts */
+};
+
+/*
+ * An immediate of n bytes (1, 2 or 4), sign-extended to the operand's size:
+ * 83's imm8 and REX.W's imm32 are, the others are already that size.
+ */
+static int take_imm(struct cursor *c, struct sv_insn *in, unsigned n)
+{
+	int err = cur_take(c, n, &in->imm);
+
+	if (err)
+		return err;
+	in->imm = sign_extend(in->imm, n) & low_mask(in->size);
+	in->has_imm = true;
+	return 0;
+}
+
+static unsigned imm_size(unsigned size)
+{
+	return size > 4 ? 4 : size;	/* imm is at most 32 bits */
+}
+
+/* ModRM with a register operand in ModRM.reg: MOV, ALU, TEST, XCHG... */
+static int decode_modrm_reg(struct cursor *c, struct sv_insn *in,
+			    unsigned adsize, uint8_t rex)
 {
 	uint8_t modrm;
 	int err = cur_byte(c, &modrm);
 
 	if (err)
 		return err;
-	if (imm_form && MODRM_REG(modrm) != 0)
-		return -SV_ENOSYS;	/* C6/C7 /1-/7: not MOV */
 	err = skip_modrm_memory(c, modrm, adsize);
 	if (err)
 		return err;
-	if (imm_form) {
-		/* imm is at most 32 bits; REX.W's 64-bit store sign-extends */
-		unsigned n = in->size > 4 ? 4 : in->size;
-
-		err = cur_take(c, n, &in->imm);
-		if (err)
-			return err;
-		in->imm = sign_extend(in->imm, n) & low_mask(in->size);
-		in->has_imm = true;
-		return 0;
-	}
 	set_reg_operand(in, MODRM_REG(modrm), rex);
 	return 0;
+}
+
+/* C6/C7 /0: MOV r/m,imm. */
+static int decode_mov_imm(struct cursor *c, struct sv_insn *in,
+			  unsigned adsize)
+{
+	uint8_t modrm;
+	int err = cur_byte(c, &modrm);
+
+	if (err)
+		return err;
+	if (MODRM_REG(modrm) != 0)
+		return -SV_ENOSYS;	/* C6/C7 /1-/7: not MOV */
+	err = skip_modrm_memory(c, modrm, adsize);
+	return err ? err : take_imm(c, in, imm_size(in->size));
+}
+
+/* 00-3F: ADD/OR/AND/SUB/XOR/CMP between memory and a register. */
+static int decode_alu_rm(struct cursor *c, struct sv_insn *in, uint8_t op,
+			 unsigned opsize, unsigned adsize, uint8_t rex)
+{
+	unsigned operation = ALU_OPERATION(op), form = ALU_FORM(op);
+	bool to_memory = form == FORM_RM8_R8 || form == FORM_RM_R;
+
+	/* ADC and SBB need CF in: refused, as are the AL/eAX,imm forms */
+	if (form > FORM_R_RM || alu_of[operation] == SV_ALU_NONE)
+		return -SV_ENOSYS;
+	in->alu = alu_of[operation];
+	if (operation == ALU_CMP)
+		in->kind = to_memory ? SV_INSN_COMPARE : SV_INSN_COMPARE_REG;
+	else
+		in->kind = to_memory ? SV_INSN_RMW : SV_INSN_ALU_LOAD;
+	in->size = (op & 1) ? (uint8_t)opsize : 1;	/* bit 0: w */
+	in->reg_size = in->size;
+	return decode_modrm_reg(c, in, adsize, rex);
+}
+
+/* 80, 81, 83: the operation in ModRM.reg, memory and an immediate. */
+static int decode_group1(struct cursor *c, struct sv_insn *in, uint8_t op,
+			 unsigned opsize, unsigned adsize)
+{
+	uint8_t modrm;
+	unsigned n;
+	int err = cur_byte(c, &modrm);
+
+	if (err)
+		return err;
+	if (alu_of[MODRM_REG(modrm)] == SV_ALU_NONE)
+		return -SV_ENOSYS;	/* /2 ADC, /3 SBB */
+	in->alu = alu_of[MODRM_REG(modrm)];
+	in->kind = MODRM_REG(modrm) == ALU_CMP ? SV_INSN_COMPARE : SV_INSN_RMW;
+	in->size = op == OP_GRP1_RM8_IMM8 ? 1 : (uint8_t)opsize;
+	in->reg_size = in->size;
+	err = skip_modrm_memory(c, modrm, adsize);
+	if (err)
+		return err;
+	n = op == OP_GRP1_RM_IMM ? imm_size(in->size) : 1;
+	return take_imm(c, in, n);
+}
+
+/* F6, F7: TEST r/m,imm, NOT, NEG; MUL, IMUL, DIV, IDIV are refused. */
+static int decode_group3(struct cursor *c, struct sv_insn *in, uint8_t op,
+			 unsigned opsize, unsigned adsize)
+{
+	uint8_t modrm;
+	int err = cur_byte(c, &modrm);
+
+	if (err)
+		return err;
+	in->size = op == OP_GRP3_RM8 ? 1 : (uint8_t)opsize;
+	in->reg_size = in->size;
+	switch (MODRM_REG(modrm)) {
+	case GRP3_TEST:
+		in->kind = SV_INSN_COMPARE;
+		in->alu = SV_ALU_AND;
+		break;
+	case GRP3_NOT:
+	case GRP3_NEG:
+		in->kind = SV_INSN_RMW;
+		in->alu = MODRM_REG(modrm) == GRP3_NOT ? SV_ALU_NOT :
+							  SV_ALU_NEG;
+		break;
+	default:
+		return -SV_ENOSYS;
+	}
+	err = skip_modrm_memory(c, modrm, adsize);
+	if (err || in->alu != SV_ALU_AND)
+		return err;
+	return take_imm(c, in, imm_size(in->size));
+}
+
+/* 0F xx: MOVZX and MOVSX. */
+static int decode_two_byte(struct cursor *c, struct sv_insn *in,
+			   unsigned opsize, unsigned adsize, uint8_t rex)
+{
+	uint8_t op2;
+	int err = cur_byte(c, &op2);
+
+	if (err)
+		return err;
+	switch (op2) {
+	case OP2_MOVZX_R_RM8:
+	case OP2_MOVZX_R_RM16:
+		in->kind = SV_INSN_LOAD_ZX;
+		break;
+	case OP2_MOVSX_R_RM8:
+	case OP2_MOVSX_R_RM16:
+		in->kind = SV_INSN_LOAD_SX;
+		break;
+	default:
+		return -SV_ENOSYS;
+	}
+	in->size = (op2 & 1) ? 2 : 1;	/* B6/BE byte, B7/BF word */
+	in->reg_size = (uint8_t)opsize;
+	return decode_modrm_reg(c, in, adsize, rex);
 }
 
 int emulate_decode(const uint8_t *bytes, size_t avail, enum sv_insn_mode mode,
@@ -278,10 +433,10 @@ int emulate_decode(const uint8_t *bytes, size_t avail, enum sv_insn_mode mode,
 	struct cursor c = { bytes, avail < SV_INSN_MAX_LEN ? avail :
 				   SV_INSN_MAX_LEN, 0 };
 	struct prefixes p = { false, false, 0 };
-	struct sv_insn in = { .kind = SV_INSN_STORE };
+	struct sv_insn in = { .kind = SV_INSN_STORE, .alu = SV_ALU_NONE };
 	unsigned opsize, adsize;
 	uint64_t ignored;
-	uint8_t op, op2;
+	uint8_t op;
 	int err;
 
 	err = read_prefixes(&c, mode, &p, &op);
@@ -297,13 +452,13 @@ int emulate_decode(const uint8_t *bytes, size_t avail, enum sv_insn_mode mode,
 		in.kind = op >= OP_MOV_R8_RM8 ? SV_INSN_LOAD : SV_INSN_STORE;
 		in.size = (op & 1) ? (uint8_t)opsize : 1;	/* bit 0: w */
 		in.reg_size = in.size;
-		err = decode_modrm_form(&c, &in, adsize, p.rex, false);
+		err = decode_modrm_reg(&c, &in, adsize, p.rex);
 		break;
 	case OP_MOV_RM8_IMM8:
 	case OP_MOV_RM_IMM:
 		in.size = (op & 1) ? (uint8_t)opsize : 1;
 		in.reg_size = in.size;
-		err = decode_modrm_form(&c, &in, adsize, p.rex, true);
+		err = decode_mov_imm(&c, &in, adsize);
 		break;
 	case OP_MOV_AL_MOFFS:
 	case OP_MOV_AX_MOFFS:
@@ -316,20 +471,32 @@ int emulate_decode(const uint8_t *bytes, size_t avail, enum sv_insn_mode mode,
 		err = cur_take(&c, adsize, &ignored);	/* the offset */
 		break;
 	case OP_TWO_BYTE:
-		err = cur_byte(&c, &op2);
-		if (err)
-			break;
-		if (op2 != OP2_MOVZX_R_RM8 && op2 != OP2_MOVZX_R_RM16) {
-			err = -SV_ENOSYS;
-			break;
-		}
-		in.kind = SV_INSN_LOAD_ZX;
-		in.size = op2 == OP2_MOVZX_R_RM8 ? 1 : 2;
-		in.reg_size = (uint8_t)opsize;
-		err = decode_modrm_form(&c, &in, adsize, p.rex, false);
+		err = decode_two_byte(&c, &in, opsize, adsize, p.rex);
+		break;
+	case OP_GRP1_RM8_IMM8:
+	case OP_GRP1_RM_IMM:
+	case OP_GRP1_RM_IMM8:
+		err = decode_group1(&c, &in, op, opsize, adsize);
+		break;
+	case OP_TEST_RM8_R8:
+	case OP_TEST_RM_R:
+	case OP_XCHG_RM8_R8:
+	case OP_XCHG_RM_R:
+		in.kind = op >= OP_XCHG_RM8_R8 ? SV_INSN_XCHG : SV_INSN_COMPARE;
+		in.alu = op >= OP_XCHG_RM8_R8 ? SV_ALU_NONE : SV_ALU_AND;
+		in.size = (op & 1) ? (uint8_t)opsize : 1;
+		in.reg_size = in.size;
+		err = decode_modrm_reg(&c, &in, adsize, p.rex);
+		break;
+	case OP_GRP3_RM8:
+	case OP_GRP3_RM:
+		err = decode_group3(&c, &in, op, opsize, adsize);
 		break;
 	default:
-		err = -SV_ENOSYS;
+		if (op <= OP_ALU_LAST)
+			err = decode_alu_rm(&c, &in, op, opsize, adsize, p.rex);
+		else
+			err = -SV_ENOSYS;
 		break;
 	}
 out:
@@ -340,18 +507,34 @@ out:
 
 /* ---- the register file ---------------------------------------------------- */
 
+/* RFLAGS' status flags (SDM vol. 1, 3.4.3.1) */
+#define RFLAGS_CF	SV_BIT64(0)
+#define RFLAGS_PF	SV_BIT64(2)
+#define RFLAGS_AF	SV_BIT64(4)
+#define RFLAGS_ZF	SV_BIT64(6)
+#define RFLAGS_SF	SV_BIT64(7)
+#define RFLAGS_OF	SV_BIT64(11)
+#define RFLAGS_STATUS	(RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | \
+			 RFLAGS_SF | RFLAGS_OF)
+#define NIBBLE_CARRY	0x10u	/* AF: the carry or borrow out of bit 3 */
+
+/* The register operand's value: its low size bytes, or bits 15:8. */
+static uint64_t reg_value(const struct sv_insn *insn,
+			  const struct sv_regs *regs)
+{
+	uint64_t v = *vcpu_gpr((struct sv_regs *)regs, insn->reg);
+
+	if (insn->high_byte)
+		v >>= 8;
+	return v & low_mask(insn->size);
+}
 
 uint64_t emulate_store_value(const struct sv_insn *insn,
 			     const struct sv_regs *regs)
 {
-	uint64_t v;
-
 	if (insn->has_imm)
 		return insn->imm & low_mask(insn->size);
-	v = *vcpu_gpr((struct sv_regs *)regs, insn->reg);
-	if (insn->high_byte)
-		v >>= 8;
-	return v & low_mask(insn->size);
+	return reg_value(insn, regs);
 }
 
 void emulate_load_apply(const struct sv_insn *insn, struct sv_regs *regs,
@@ -362,6 +545,8 @@ void emulate_load_apply(const struct sv_insn *insn, struct sv_regs *regs,
 	uint64_t mask;
 
 	value &= low_mask(insn->size);	/* MOVZX: zero-extended to width */
+	if (insn->kind == SV_INSN_LOAD_SX)
+		value = sign_extend(value, insn->size);
 	if (insn->high_byte) {
 		*r = (*r & ~0xff00ull) | (value << 8);
 		return;
@@ -372,6 +557,136 @@ void emulate_load_apply(const struct sv_insn *insn, struct sv_regs *regs,
 	}
 	mask = low_mask(width);
 	*r = (*r & ~mask) | (value & mask);
+}
+
+bool emulate_writes_memory(const struct sv_insn *insn)
+{
+	return insn->kind == SV_INSN_STORE || insn->kind == SV_INSN_RMW ||
+	       insn->kind == SV_INSN_XCHG;
+}
+
+/* PF: set when the result's low byte has an even number of ones. */
+static bool even_parity(uint64_t v)
+{
+	v &= 0xff;
+	v ^= v >> 4;
+	v ^= v >> 2;
+	v ^= v >> 1;
+	return !(v & 1);
+}
+
+/*
+ * a op b on size bytes; *flags gets the status flags the SDM gives the
+ * operation (the caller keeps the other bits of RFLAGS). The carry and
+ * overflow come from the operands' and result's top bits, so one formula
+ * serves every width.
+ */
+static uint64_t alu(enum sv_alu_op op, unsigned size, uint64_t a, uint64_t b,
+		    uint64_t *flags)
+{
+	uint64_t mask = low_mask(size), sign = 1ull << (8 * size - 1);
+	uint64_t r, f = 0;
+
+	a &= mask;
+	b &= mask;
+	switch (op) {
+	case SV_ALU_ADD:
+		r = (a + b) & mask;
+		if (r < a)
+			f |= RFLAGS_CF;
+		if ((a ^ r) & (b ^ r) & sign)	/* like signs, unlike sum */
+			f |= RFLAGS_OF;
+		if ((a ^ b ^ r) & NIBBLE_CARRY)
+			f |= RFLAGS_AF;
+		break;
+	case SV_ALU_NEG:			/* 0 - a, CF = (a != 0) */
+		b = a;
+		a = 0;
+		/* fall through */
+	case SV_ALU_SUB:
+		r = (a - b) & mask;
+		if (a < b)
+			f |= RFLAGS_CF;
+		if ((a ^ b) & (a ^ r) & sign)	/* unlike signs, sign lost */
+			f |= RFLAGS_OF;
+		if ((a ^ b ^ r) & NIBBLE_CARRY)
+			f |= RFLAGS_AF;
+		break;
+	case SV_ALU_OR:
+		r = a | b;
+		break;
+	case SV_ALU_AND:
+		r = a & b;
+		break;
+	case SV_ALU_XOR:
+		r = a ^ b;
+		break;
+	case SV_ALU_NOT:
+		*flags = 0;			/* NOT changes no flag */
+		return ~a & mask;
+	default:
+		*flags = 0;
+		return a;
+	}
+	/* the logic ops: CF = OF = 0, AF undefined by the SDM, kept 0 */
+	if (r & sign)
+		f |= RFLAGS_SF;
+	if (!r)
+		f |= RFLAGS_ZF;
+	if (even_parity(r))
+		f |= RFLAGS_PF;
+	*flags = f;
+	return r;
+}
+
+/* RFLAGS with the status flags replaced (NOT: left alone). */
+static void set_status(struct sv_regs *regs, const struct sv_insn *insn,
+		       uint64_t flags)
+{
+	if (insn->alu != SV_ALU_NOT)
+		regs->rflags = (regs->rflags & ~RFLAGS_STATUS) | flags;
+}
+
+bool emulate_execute(const struct sv_insn *insn, struct sv_regs *regs,
+		     uint64_t mem, uint64_t *store)
+{
+	enum sv_alu_op op = (enum sv_alu_op)insn->alu;
+	uint64_t flags, r, other;
+
+	mem &= low_mask(insn->size);
+	*store = 0;
+	switch (insn->kind) {
+	case SV_INSN_RMW:
+		*store = alu(op, insn->size, mem,
+			     emulate_store_value(insn, regs), &flags);
+		set_status(regs, insn, flags);
+		return true;
+	case SV_INSN_COMPARE:
+		(void)alu(op, insn->size, mem, emulate_store_value(insn, regs),
+			  &flags);
+		set_status(regs, insn, flags);
+		return false;
+	case SV_INSN_COMPARE_REG:
+		(void)alu(op, insn->size, reg_value(insn, regs), mem, &flags);
+		set_status(regs, insn, flags);
+		return false;
+	case SV_INSN_ALU_LOAD:
+		r = alu(op, insn->size, reg_value(insn, regs), mem, &flags);
+		emulate_load_apply(insn, regs, r);
+		set_status(regs, insn, flags);
+		return false;
+	case SV_INSN_XCHG:
+		other = reg_value(insn, regs);
+		emulate_load_apply(insn, regs, mem);
+		*store = other;
+		return true;
+	case SV_INSN_STORE:
+		*store = emulate_store_value(insn, regs);
+		return true;
+	default:				/* the loads */
+		emulate_load_apply(insn, regs, mem);
+		return false;
+	}
 }
 
 /* ---- emulating an MMIO exit ----------------------------------------------- */
@@ -473,8 +788,16 @@ static int decode_failed(struct sv_vm *vm, const struct sv_exit *exit,
 }
 
 /*
- * The exit and the instruction must agree: a MOV reads or writes, never
- * both, and an instruction fetch from MMIO is not something to emulate.
+ * The exit and the instruction must agree, and an instruction fetch from
+ * MMIO is not something to emulate. A MOV store is a write; the loads,
+ * CMP, TEST and ALU r,r/m are reads and only reads. A read-modify-write
+ * (ALU r/m,src, NOT, NEG, XCHG) reads then writes the same address, and
+ * under EPT an MMIO page allows neither, so the exit is for the access
+ * the processor attempted. The SDM (vol. 3C, "Exit Qualification for EPT
+ * Violations") says such an instruction's violation sets bit 1 (data
+ * write) and that whether it also sets bit 0 (data read) is
+ * implementation-specific and may differ between read-modify-write
+ * instructions: accept write, read and both.
  */
 static bool direction_matches(const struct sv_insn *in, uint64_t qual)
 {
@@ -483,7 +806,19 @@ static bool direction_matches(const struct sv_insn *in, uint64_t qual)
 
 	if (qual & SV_EPT_QUAL_FETCH)
 		return false;
-	return in->kind == SV_INSN_STORE ? qwrite : qread && !qwrite;
+	if (in->kind == SV_INSN_STORE)
+		return qwrite;
+	if (emulate_writes_memory(in))
+		return qread || qwrite;
+	return qread && !qwrite;
+}
+
+/* What the instruction does to memory, for messages. */
+static const char *access_name(const struct sv_insn *in)
+{
+	if (in->kind == SV_INSN_STORE)
+		return "write";
+	return emulate_writes_memory(in) ? "read-modify-write" : "read";
 }
 
 /* The VM fails: the instruction's first byte is not in RAM. */
@@ -665,7 +1000,7 @@ static int decode_at_rip(struct sv_vcpu *vcpu, const struct sv_exit *exit,
 			(unsigned long)exit->qualification,
 			(unsigned long)exit->guest_physical.v,
 			(unsigned long)regs->rip,
-			in->kind == SV_INSN_STORE ? "write" : "read", hex);
+			access_name(in), hex);
 		return -SV_EGUEST;
 	}
 	return 0;
@@ -679,7 +1014,7 @@ int emulate_mmio(struct sv_vcpu *vcpu, const struct sv_exit *exit)
 	struct sv_regs regs;
 	enum sv_insn_mode mode;
 	struct sv_insn in;
-	uint64_t cr0, data;
+	uint64_t cr0, data, store;
 	int err;
 
 	err = ops->get_cr(vcpu->b, SV_CR0, &cr0);
@@ -696,16 +1031,28 @@ int emulate_mmio(struct sv_vcpu *vcpu, const struct sv_exit *exit)
 	if (err)
 		return err;
 
-	/* decoded and checked: act */
-	data = in.kind == SV_INSN_STORE ? emulate_store_value(&in, &regs) : 0;
-	err = iobus_access(&vm->bus, SV_IO_MMIO, exit->guest_physical.v,
-			   in.size, in.kind == SV_INSN_STORE, &data);
-	if (err)
-		return err;
-	if (vm->state != SV_VM_RUNNING)
-		return SV_HANDLED_STOP;	/* a device ended the VM */
-	if (in.kind != SV_INSN_STORE)
-		emulate_load_apply(&in, &regs, data);
+	/*
+	 * Decoded and checked: act. One read of the register unless the
+	 * instruction only stores, then at most one write, in that order and
+	 * never more: a device may act on a read (clear on read, a FIFO).
+	 */
+	data = 0;
+	if (in.kind != SV_INSN_STORE) {
+		err = iobus_access(&vm->bus, SV_IO_MMIO, exit->guest_physical.v,
+				   in.size, false, &data);
+		if (err)
+			return err;
+		if (vm->state != SV_VM_RUNNING)
+			return SV_HANDLED_STOP;	/* a device ended the VM */
+	}
+	if (emulate_execute(&in, &regs, data, &store)) {
+		err = iobus_access(&vm->bus, SV_IO_MMIO, exit->guest_physical.v,
+				   in.size, true, &store);
+		if (err)
+			return err;
+		if (vm->state != SV_VM_RUNNING)
+			return SV_HANDLED_STOP;
+	}
 	regs.rip = (regs.rip + in.len) & ip_mask(mode);
 	return ops->set_regs(vcpu->b, &regs);
 }

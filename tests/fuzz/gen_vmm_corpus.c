@@ -6,8 +6,9 @@
  *   gen_vmm_corpus walk DIR
  *
  * emulate: a mode byte, then one instruction of every form the decoder
- * knows (sv/emulate.h) in the modes where it means something, with
- * prefixes, SIB bytes and displacements, and a few it refuses.
+ * knows (sv/emulate.h: moves, MOVSX, the ALU group, TEST, NOT/NEG, XCHG)
+ * in the modes where it means something, with prefixes, SIB bytes and
+ * displacements, and a few it refuses (ADC/SBB, LOCK, MUL).
  * walk: fuzz_walk's header and a RAM image holding one page-table tree
  * that translates the header's address, for each format and page size,
  * as read, write and user fetch. The tables sit in the first pages so
@@ -71,6 +72,37 @@ static const struct insn_seed insns[] = {
 	I("mov64_moffs64", 2, 0x48, 0xa1, 1, 2, 3, 4, 5, 6, 7, 8),
 	I("movzx64", 2, 0x48, 0x0f, 0xb7, 0x0f),
 	I("mov64_a32_sib", 2, 0x67, 0x8b, 0x44, 0x8d, 0x7f),
+	I("movsx32_byte", 1, 0x0f, 0xbe, 0x07),
+	I("movsx16_word", 0, 0x0f, 0xbf, 0x07),
+	I("movsx64_word", 2, 0x48, 0x0f, 0xbf, 0x07),
+	I("add32_rm_r", 1, 0x01, 0x07),
+	I("add8_rm_ah", 1, 0x00, 0x27),
+	I("or16_r_rm", 0, 0x0b, 0x46, 0x04),
+	I("and32_r8_rm", 1, 0x22, 0x37),
+	I("sub32_sib", 1, 0x29, 0x44, 0x24, 0x08),
+	I("xor64_rex", 2, 0x4c, 0x31, 0x07),
+	I("cmp32_rm_r", 1, 0x39, 0x07),
+	I("cmp32_r_rm", 1, 0x3b, 0x05, 0, 0, 0xf0, 0xfe),
+	I("grp1_or8_imm8", 1, 0x80, 0x0f, 0x01),
+	I("grp1_or32_imm32", 1, 0x81, 0x0f, 0, 0, 0, 0x80),
+	I("grp1_and32_imm8s", 1, 0x83, 0x27, 0xfb),
+	I("grp1_add16_imm16", 0, 0x81, 0x07, 0x34, 0x12),
+	I("grp1_cmp64_imm32", 2, 0x48, 0x81, 0x3f, 0xff, 0xff, 0xff, 0x7f),
+	I("grp1_sub64_imm8", 2, 0x48, 0x83, 0x2f, 0x80),
+	I("test32_rm_r", 1, 0x85, 0x07),
+	I("test8_imm", 1, 0xf6, 0x47, 0x04, 0x80),
+	I("test32_imm", 1, 0xf7, 0x07, 0, 0, 0, 1),
+	I("test16_imm", 0, 0xf7, 0x07, 0x00, 0x80),
+	I("not32", 1, 0xf7, 0x17),
+	I("neg8", 1, 0xf6, 0x1f),
+	I("neg64", 2, 0x48, 0xf7, 0x1f),
+	I("xchg32", 1, 0x87, 0x07),
+	I("xchg8_bh", 1, 0x86, 0x3f),
+	I("xchg64_r8", 2, 0x4c, 0x87, 0x07),
+	I("refused_adc", 1, 0x11, 0x07),
+	I("refused_sbb_imm", 1, 0x83, 0x1f, 0x01),
+	I("refused_lock_or", 1, 0xf0, 0x09, 0x07),
+	I("refused_mul", 1, 0xf7, 0x27),
 	I("refused_rep", 1, 0xf3, 0xa5),
 	I("refused_register", 1, 0x89, 0xc0),
 	I("refused_c7_1", 1, 0xc7, 0x08, 0, 0, 0, 0),

@@ -29,7 +29,12 @@
 /* ---- the decoder, table-driven -------------------------------------------- */
 
 enum { M16 = SV_INSN_MODE_16, M32 = SV_INSN_MODE_32, M64 = SV_INSN_MODE_64 };
-enum { ST = SV_INSN_STORE, LD = SV_INSN_LOAD, ZX = SV_INSN_LOAD_ZX };
+enum { ST = SV_INSN_STORE, LD = SV_INSN_LOAD, ZX = SV_INSN_LOAD_ZX,
+       SX = SV_INSN_LOAD_SX, RMW = SV_INSN_RMW, AL = SV_INSN_ALU_LOAD,
+       CMPM = SV_INSN_COMPARE, CMPR = SV_INSN_COMPARE_REG,
+       XCHG = SV_INSN_XCHG };
+enum { NONE = SV_ALU_NONE, ADD = SV_ALU_ADD, OR = SV_ALU_OR, AND = SV_ALU_AND,
+       SUB = SV_ALU_SUB, XOR = SV_ALU_XOR, NOT = SV_ALU_NOT, NEG = SV_ALU_NEG };
 enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12 };
 
 struct dcase {
@@ -44,17 +49,23 @@ struct dcase {
 	unsigned size, reg_size, reg;
 	bool high, has_imm;
 	uint64_t imm;
+	int alu;		/* enum sv_alu_op; 0 (none) for the moves */
 };
 
 #define B(...) { __VA_ARGS__ }
 #define OK(w, m, bytes, l, k, sz, rsz, r, hi) \
-	{ w, m, 0, bytes, 0, l, k, sz, rsz, r, hi, false, 0 }
+	{ w, m, 0, bytes, 0, l, k, sz, rsz, r, hi, false, 0, 0 }
 #define IMM(w, m, bytes, l, sz, v) \
-	{ w, m, 0, bytes, 0, l, ST, sz, sz, 0, false, true, v }
+	{ w, m, 0, bytes, 0, l, ST, sz, sz, 0, false, true, v, 0 }
 #define BAD(w, m, bytes, e, l) \
-	{ w, m, 0, bytes, e, l, 0, 0, 0, 0, false, false, 0 }
+	{ w, m, 0, bytes, e, l, 0, 0, 0, 0, false, false, 0, 0 }
 #define BADN(w, m, cnt, bytes, e, l) \
-	{ w, m, cnt, bytes, e, l, 0, 0, 0, 0, false, false, 0 }
+	{ w, m, cnt, bytes, e, l, 0, 0, 0, 0, false, false, 0, 0 }
+/* an operation with a register operand, or with an immediate */
+#define OP(w, m, bytes, l, k, sz, r, hi, op) \
+	{ w, m, 0, bytes, 0, l, k, sz, sz, r, hi, false, 0, op }
+#define OPI(w, m, bytes, l, k, sz, v, op) \
+	{ w, m, 0, bytes, 0, l, k, sz, sz, 0, false, true, v, op }
 
 static const struct dcase dcases[] = {
 	/* 88/89/8A/8B, operand sizes */
@@ -129,6 +140,62 @@ static const struct dcase dcases[] = {
 	OK("movzx r9,word",      M64, B(0x4c, 0x0f, 0xb7, 0x0f), 4, ZX, 2, 8, R9, false),
 	IMM("mov qword [rdi],-1", M64, B(0x48, 0xc7, 0x07, 0xff, 0xff, 0xff, 0xff), 7, 8, ~0ull),
 	IMM("mov qword [rdi],7fffffff", M64, B(0x48, 0xc7, 0x07, 0xff, 0xff, 0xff, 0x7f), 7, 8, 0x7fffffff),
+	/* MOVSX */
+	OK("movsx eax,byte [edi]", M32, B(0x0f, 0xbe, 0x07), 3, SX, 1, 4, RAX, false),
+	OK("movsx eax,word [edi]", M32, B(0x0f, 0xbf, 0x07), 3, SX, 2, 4, RAX, false),
+	OK("movsx ax,byte [edi]",  M32, B(0x66, 0x0f, 0xbe, 0x07), 4, SX, 1, 2, RAX, false),
+	OK("movsx di,byte [bx] 16-bit", M16, B(0x0f, 0xbe, 0x3f), 3, SX, 1, 2, RDI, false),
+	OK("movsx rax,word [rdi]", M64, B(0x48, 0x0f, 0xbf, 0x07), 4, SX, 2, 8, RAX, false),
+	/* ALU r/m,r and r,r/m: bits 5:3 the operation, bit 1 the direction */
+	OP("add [edi],eax",      M32, B(0x01, 0x07), 2, RMW, 4, RAX, false, ADD),
+	OP("add [edi],ah",       M32, B(0x00, 0x27), 2, RMW, 1, RAX, true, ADD),
+	OP("o16 or [edi],cx",    M32, B(0x66, 0x09, 0x0f), 3, RMW, 2, RCX, false, OR),
+	OP("or [bx],ax 16-bit",  M16, B(0x09, 0x07), 2, RMW, 2, RAX, false, OR),
+	OP("and [edi+8],edx",    M32, B(0x21, 0x57, 0x08), 3, RMW, 4, RDX, false, AND),
+	OP("sub [disp32],ebx",   M32, B(0x29, 0x1d, 0, 0, 0xf0, 0xfe), 6, RMW, 4, RBX, false, SUB),
+	OP("xor [edi],bl",       M32, B(0x30, 0x1f), 2, RMW, 1, RBX, false, XOR),
+	OP("cmp [edi],eax",      M32, B(0x39, 0x07), 2, CMPM, 4, RAX, false, SUB),
+	OP("cmp [edi],bh",       M32, B(0x38, 0x3f), 2, CMPM, 1, RBX, true, SUB),
+	OP("add eax,[edi]",      M32, B(0x03, 0x07), 2, AL, 4, RAX, false, ADD),
+	OP("or cl,[edi]",        M32, B(0x0a, 0x0f), 2, AL, 1, RCX, false, OR),
+	OP("and dh,[edi]",       M32, B(0x22, 0x37), 2, AL, 1, RDX, true, AND),
+	OP("sub esi,[edi]",      M32, B(0x2b, 0x37), 2, AL, 4, RSI, false, SUB),
+	OP("xor ax,[bx+si]",     M16, B(0x33, 0x00), 2, AL, 2, RAX, false, XOR),
+	OP("cmp eax,[edi]",      M32, B(0x3b, 0x07), 2, CMPR, 4, RAX, false, SUB),
+	OP("cmp r9,[rdi]",       M64, B(0x4c, 0x3b, 0x0f), 3, CMPR, 8, R9, false, SUB),
+	OP("add [rdi],sil: REX", M64, B(0x40, 0x00, 0x37), 3, RMW, 1, RSI, false, ADD),
+	/* 80/81/83 */
+	OPI("or byte [edi],1",   M32, B(0x80, 0x0f, 0x01), 3, RMW, 1, 0x01, OR),
+	OPI("or dword [edi],80000000", M32, B(0x81, 0x0f, 0, 0, 0, 0x80), 6, RMW, 4,
+	    0x80000000, OR),
+	OPI("and dword [edi],-5 (83)", M32, B(0x83, 0x27, 0xfb), 3, RMW, 4, 0xfffffffb, AND),
+	OPI("o16 and word [edi],-2 (83)", M32, B(0x66, 0x83, 0x27, 0xfe), 4, RMW, 2, 0xfffe, AND),
+	OPI("add word [bx],1234 (81) 16-bit", M16, B(0x81, 0x07, 0x34, 0x12), 4, RMW, 2,
+	    0x1234, ADD),
+	OPI("sub dword [edi+4],100", M32, B(0x81, 0x6f, 0x04, 0, 1, 0, 0), 7, RMW, 4,
+	    0x100, SUB),
+	OPI("xor byte [esp+ecx],80", M32, B(0x80, 0x34, 0x0c, 0x80), 4, RMW, 1, 0x80, XOR),
+	OPI("cmp dword [edi],0 (83 /7)", M32, B(0x83, 0x3f, 0x00), 3, CMPM, 4, 0, SUB),
+	OPI("cmp byte [disp32],ff", M32, B(0x80, 0x3d, 0, 0, 0xf0, 0xfe, 0xff), 7, CMPM, 1,
+	    0xff, SUB),
+	OPI("add qword [rdi],-1: imm32 sign-extended", M64,
+	    B(0x48, 0x81, 0x07, 0xff, 0xff, 0xff, 0xff), 7, RMW, 8, ~0ull, ADD),
+	OPI("or qword [rdi],-128 (83)", M64, B(0x48, 0x83, 0x0f, 0x80), 4, RMW, 8,
+	    0xffffffffffffff80ull, OR),
+	/* TEST, NOT, NEG, XCHG */
+	OP("test [edi],eax",     M32, B(0x85, 0x07), 2, CMPM, 4, RAX, false, AND),
+	OP("test [edi],ah",      M32, B(0x84, 0x27), 2, CMPM, 1, RAX, true, AND),
+	OPI("test dword [edi],01000000", M32, B(0xf7, 0x07, 0, 0, 0, 0x01), 6, CMPM, 4,
+	    0x01000000, AND),
+	OPI("test byte [edi+4],80", M32, B(0xf6, 0x47, 0x04, 0x80), 4, CMPM, 1, 0x80, AND),
+	OPI("test word [bx],8000 16-bit", M16, B(0xf7, 0x07, 0x00, 0x80), 4, CMPM, 2,
+	    0x8000, AND),
+	OP("not dword [edi]",    M32, B(0xf7, 0x17), 2, RMW, 4, RAX, false, NOT),
+	OP("neg byte [edi]",     M32, B(0xf6, 0x1f), 2, RMW, 1, RAX, false, NEG),
+	OP("o16 neg word [edi+1]", M32, B(0x66, 0xf7, 0x5f, 0x01), 4, RMW, 2, RAX, false, NEG),
+	OP("xchg [edi],eax",     M32, B(0x87, 0x07), 2, XCHG, 4, RAX, false, NONE),
+	OP("xchg [edi],bh",      M32, B(0x86, 0x3f), 2, XCHG, 1, RBX, true, NONE),
+	OP("xchg [rdi],r8",      M64, B(0x4c, 0x87, 0x07), 3, XCHG, 8, R8, false, NONE),
 	/* refusals, with how far the decoder got */
 	BAD("rep mov",           M32, B(0xf3, 0x89, 0x07), -SV_ENOSYS, 1),
 	BAD("repne",             M32, B(0xf2, 0x89, 0x07), -SV_ENOSYS, 1),
@@ -137,7 +204,28 @@ static const struct dcase dcases[] = {
 	BAD("mov cr0,eax",       M32, B(0x0f, 0x22, 0xc0), -SV_ENOSYS, 2),
 	BAD("nop",               M32, B(0x90), -SV_ENOSYS, 1),
 	BAD("movsd",             M32, B(0xa5), -SV_ENOSYS, 1),
-	BAD("add [edi],eax",     M32, B(0x01, 0x07), -SV_ENOSYS, 1),
+	BAD("adc [edi],eax",     M32, B(0x11, 0x07), -SV_ENOSYS, 1),
+	BAD("sbb eax,[edi]",     M32, B(0x1b, 0x07), -SV_ENOSYS, 1),
+	BAD("adc dword [edi],1 (83 /2)", M32, B(0x83, 0x17, 0x01), -SV_ENOSYS, 2),
+	BAD("sbb dword [edi],imm32 (81 /3)", M32, B(0x81, 0x1f, 1, 0, 0, 0), -SV_ENOSYS, 2),
+	BAD("lock or [edi],eax", M32, B(0xf0, 0x09, 0x07), -SV_ENOSYS, 1),
+	BAD("lock xchg: explicit LOCK refused too", M32, B(0xf0, 0x87, 0x07), -SV_ENOSYS, 1),
+	BAD("add eax,imm32: no memory form", M32, B(0x05, 1, 0, 0, 0), -SV_ENOSYS, 1),
+	BAD("daa (27): not an ALU form", M32, B(0x27), -SV_ENOSYS, 1),
+	BAD("82 /0: the 80 alias", M32, B(0x82, 0x07, 0x01), -SV_ENOSYS, 1),
+	BAD("mul dword [edi] (f7 /4)", M32, B(0xf7, 0x27), -SV_ENOSYS, 2),
+	BAD("idiv byte [edi] (f6 /7)", M32, B(0xf6, 0x3f), -SV_ENOSYS, 2),
+	BAD("f7 /1: undocumented test", M32, B(0xf7, 0x0f, 1, 0, 0, 0), -SV_ENOSYS, 2),
+	BAD("0f af imul: unknown", M32, B(0x0f, 0xaf, 0x07), -SV_ENOSYS, 2),
+	BAD("add eax,ecx: no memory", M32, B(0x01, 0xc8), -SV_EINVAL, 2),
+	BAD("add eax,1: no memory", M32, B(0x83, 0xc0, 0x01), -SV_EINVAL, 2),
+	BAD("not eax: no memory", M32, B(0xf7, 0xd0), -SV_EINVAL, 2),
+	BAD("xchg eax,ecx (87 c8): no memory", M32, B(0x87, 0xc8), -SV_EINVAL, 2),
+	BAD("movsx eax,cl: no memory", M32, B(0x0f, 0xbe, 0xc1), -SV_EINVAL, 3),
+	BADN("truncated imm32 of 81", M32, 4, B(0x81, 0x07, 1, 2), -SV_EFAULT, 4),
+	BADN("truncated imm8 of 83 after disp32", M32, 6,
+	     B(0x83, 0x05, 0, 0, 0xf0, 0xfe), -SV_EFAULT, 6),
+	BADN("truncated imm of f7 /0", M16, 3, B(0xf7, 0x07, 0x01), -SV_EFAULT, 3),
 	BAD("c6 /1 is not mov",  M32, B(0xc6, 0x4f, 0x00, 0x00), -SV_ENOSYS, 2),
 	BAD("c7 /7 is not mov",  M32, B(0xc7, 0xf8, 0, 0, 0, 0), -SV_ENOSYS, 2),
 	BAD("inc eax in 32-bit: 40 is no REX", M32, B(0x40, 0x89, 0x07), -SV_ENOSYS, 1),
@@ -157,7 +245,7 @@ static const struct dcase dcases[] = {
 					      0x89, 0x07), -SV_E2BIG, 15),
 	{ "15 bytes exactly", M32, 15, B(0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
 					  0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x89,
-					  0x07), 0, 15, ST, 2, 2, RAX, false, false, 0 },
+					  0x07), 0, 15, ST, 2, 2, RAX, false, false, 0, 0 },
 };
 
 /* How many of b's bytes a case gives: n, or up to the last non-zero one. */
@@ -190,18 +278,20 @@ static void test_decode_table(void)
 		    (!err && (in.kind != (enum sv_insn_kind)c->kind ||
 			      in.size != c->size || in.reg_size != c->reg_size ||
 			      in.has_imm != c->has_imm ||
+			      in.alu != (uint8_t)c->alu ||
 			      (c->has_imm ? in.imm != c->imm :
 			       (in.reg != c->reg || in.high_byte != c->high))))) {
 			SV_TEST_FAIL_(__FILE__, __LINE__, "%s: err %d len %u kind %d "
 				      "size %u reg_size %u reg %u high %d imm %d "
-				      "0x%llx; expected err %d len %u kind %d size "
-				      "%u reg_size %u reg %u high %d imm %d 0x%llx",
+				      "0x%llx alu %u; expected err %d len %u kind %d "
+				      "size %u reg_size %u reg %u high %d imm %d "
+				      "0x%llx alu %d",
 				      c->what, err, in.len, in.kind, in.size,
 				      in.reg_size, in.reg, in.high_byte,
 				      in.has_imm, (unsigned long long)in.imm,
-				      c->err, c->len, c->kind, c->size,
+				      in.alu, c->err, c->len, c->kind, c->size,
 				      c->reg_size, c->reg, c->high, c->has_imm,
-				      (unsigned long long)c->imm);
+				      (unsigned long long)c->imm, c->alu);
 		} else {
 			CU_PASS(c->what);
 		}
@@ -276,13 +366,28 @@ static void test_store_values(void)
 #define DEV_BASE	0xfef00000u
 #define DEV_LEN		0x1000u
 
-/* An MMIO device: records each access, answers reads with reply. */
+/* One access as the device saw it. */
+struct access {
+	bool write;
+	unsigned size;
+	uint64_t offset, data;
+};
+
+#define PROBE_LOG	4
+
+/*
+ * An MMIO device: records each access (the last in offset/size/write/
+ * data, the first PROBE_LOG in order in log), answers reads with reply.
+ */
 struct probe {
 	struct sv_io_device io;
 	unsigned calls;
 	uint64_t offset, data, reply;
 	unsigned size;
 	bool write;
+	struct access log[PROBE_LOG];
+	struct sv_vm *vm;
+	bool stop_on_read;	/* the device ends the VM on a read */
 };
 
 static int probe_handler(struct sv_io_device *dev, uint64_t offset,
@@ -290,7 +395,6 @@ static int probe_handler(struct sv_io_device *dev, uint64_t offset,
 {
 	struct probe *p = sv_container_of(dev, struct probe, io);
 
-	p->calls++;
 	p->offset = offset;
 	p->size = size;
 	p->write = write;
@@ -298,6 +402,12 @@ static int probe_handler(struct sv_io_device *dev, uint64_t offset,
 		p->data = *data;
 	else
 		*data = p->reply;
+	if (p->calls < PROBE_LOG)
+		p->log[p->calls] = (struct access){ write, size, offset,
+						    *data };
+	p->calls++;
+	if (!write && p->stop_on_read)
+		vm_stop(p->vm, 0, "the device stopped the VM");
 	return 0;
 }
 
@@ -326,6 +436,7 @@ static void rig_init(struct rig *r, int mode)
 	r->f = r->vcpu->b;
 	r->vm.state = SV_VM_RUNNING;	/* as inside vm_run */
 	r->dev.io = (struct sv_io_device){ "probe", probe_handler };
+	r->dev.vm = &r->vm;
 	SV_CHECK_EQ_I64(iobus_register(&r->vm.bus, SV_IO_MMIO, DEV_BASE, DEV_LEN,
 				       &r->dev.io), 0);
 	switch (mode) {
@@ -572,8 +683,8 @@ static void test_vm_refusals(void)
 	rig_destroy(&r);
 
 	rig_init(&r, PROT32);
-	MMIO(&r, 0x1000, WR, 0x01, 0x07);	/* add [edi],eax */
-	CHECK_FAILED(&r, "does not know: 01");
+	MMIO(&r, 0x1000, WR, 0x11, 0x07);	/* adc [edi],eax */
+	CHECK_FAILED(&r, "does not know: 11");
 	rig_destroy(&r);
 
 	/* a store whose exit says read, a load whose exit says write */
@@ -620,6 +731,434 @@ static void test_vm_refusals(void)
 		vmm_dispatch(r.vcpu, &r.vcpu->exit);
 	}
 	CHECK_FAILED(&r, "with access size 3");
+	rig_destroy(&r);
+}
+
+/* ---- read-modify-write, compare, exchange, MOVSX through the VM ------------- */
+
+/* RFLAGS' status bits, named again here (the SDM's positions). */
+#define F_CF 0x001ull
+#define F_PF 0x004ull
+#define F_AF 0x010ull
+#define F_ZF 0x040ull
+#define F_SF 0x080ull
+#define F_OF 0x800ull
+#define F_STATUS (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
+/* bits that are not status flags, which the emulator must keep: IF, DF */
+#define F_KEEP (0x2ull | 0x200ull | 0x400ull)
+
+static int64_t as_signed(uint64_t v, unsigned bits)
+{
+	return bits == 64 ? (int64_t)v :
+	       (v & (1ull << (bits - 1))) ? (int64_t)v - (int64_t)(1ull << bits) :
+					    (int64_t)v;
+}
+
+/*
+ * The status flags of a op b (op '+', '-', '&', '|', '^') on bits <= 32,
+ * the way the SDM defines them rather than the emulator's bit tricks: CF
+ * from the unsigned result leaving [0, 2^bits), OF from the signed result
+ * leaving [-2^(bits-1), 2^(bits-1)), AF from the low nibbles, PF by
+ * counting the low byte's ones. Logic ops: CF = OF = 0, AF 0 (the
+ * emulator's choice for an undefined flag).
+ */
+static uint64_t ref_flags(char op, unsigned bits, uint64_t a, uint64_t b)
+{
+	uint64_t mask = (1ull << bits) - 1, r, f = 0;
+	int64_t sa = as_signed(a & mask, bits), sb = as_signed(b & mask, bits);
+	int64_t smin = -(int64_t)(1ull << (bits - 1)), smax = -smin - 1, sr;
+	unsigned ones = 0;
+
+	a &= mask;
+	b &= mask;
+	switch (op) {
+	case '+':
+		r = a + b;
+		sr = sa + sb;
+		if (r > mask)
+			f |= F_CF;
+		if ((a & 0xf) + (b & 0xf) > 0xf)
+			f |= F_AF;
+		break;
+	case '-':
+		r = a - b;
+		sr = sa - sb;
+		if (a < b)
+			f |= F_CF;
+		if ((a & 0xf) < (b & 0xf))
+			f |= F_AF;
+		break;
+	default:
+		r = op == '&' ? a & b : op == '|' ? a | b : a ^ b;
+		sr = 0;
+		break;
+	}
+	r &= mask;
+	if (sr < smin || sr > smax)
+		f |= F_OF;
+	if (r == 0)
+		f |= F_ZF;
+	if (r >> (bits - 1))
+		f |= F_SF;
+	for (unsigned i = 0; i < 8; i++)
+		ones += (r >> i) & 1;
+	if (ones % 2 == 0)
+		f |= F_PF;
+	return f;
+}
+
+/* The reference against hand-worked values, so it is itself checked. */
+static void test_ref_flags(void)
+{
+	SV_CHECK_EQ_U64(ref_flags('+', 32, 0x7fffffff, 1), F_OF | F_SF | F_AF | F_PF);
+	SV_CHECK_EQ_U64(ref_flags('-', 32, 0, 1), F_CF | F_SF | F_AF | F_PF);
+	SV_CHECK_EQ_U64(ref_flags('+', 16, 0xffff, 1), F_CF | F_ZF | F_AF | F_PF);
+	SV_CHECK_EQ_U64(ref_flags('+', 8, 0x80, 0x80), F_CF | F_OF | F_ZF | F_PF);
+	SV_CHECK_EQ_U64(ref_flags('-', 32, 0x80000000, 1), F_OF | F_AF | F_PF);
+	SV_CHECK_EQ_U64(ref_flags('|', 32, 0x101, 0x80000000), F_SF);
+	SV_CHECK_EQ_U64(ref_flags('&', 32, 4, ~4ull), F_ZF | F_PF);
+}
+
+/* One access the probe logged. */
+static void check_access(struct rig *r, unsigned i, bool write, unsigned size,
+			 uint64_t data, unsigned line)
+{
+	const struct access *a = &r->dev.log[i];
+
+	if (i >= r->dev.calls || a->write != write || a->size != size ||
+	    a->offset != 0x10 || a->data != data)
+		SV_TEST_FAIL_(__FILE__, line, "access %u of %u: %s size %u off "
+			      "0x%llx data 0x%llx; expected %s size %u off 0x10 "
+			      "data 0x%llx", i, r->dev.calls,
+			      a->write ? "write" : "read", a->size,
+			      (unsigned long long)a->offset,
+			      (unsigned long long)a->data,
+			      write ? "write" : "read", size,
+			      (unsigned long long)data);
+	else
+		CU_PASS("access");
+}
+
+#define CHECK_ACCESS(r, i, w, sz, d) check_access(r, i, w, sz, d, __LINE__)
+
+/*
+ * Run one instruction at 0x1000 against the probe answering mem, with
+ * RFLAGS = F_KEEP | flags0: afterwards the VM runs, RIP is past len bytes,
+ * and the device saw exactly one read of size (mem) and, if the
+ * instruction writes, one write of wrote after it.
+ */
+struct run {
+	uint64_t qual, mem, flags0;
+	unsigned len, size;
+	bool writes;
+	uint64_t wrote;
+};
+
+static void run_one(struct rig *r, const struct run *x, const uint8_t *code,
+		    size_t n, unsigned line)
+{
+	r->dev.calls = 0;
+	r->dev.reply = x->mem;
+	r->f->regs.rflags = F_KEEP | x->flags0;
+	mmio_exit(r, 0x1000, code, n, DEV_BASE + 0x10, x->qual);
+	check_running(r, line);
+	if (r->dev.calls != (x->writes ? 2u : 1u))
+		SV_TEST_FAIL_(__FILE__, line, "%u accesses, expected %u",
+			      r->dev.calls, x->writes ? 2u : 1u);
+	check_access(r, 0, false, x->size, x->mem, line);
+	if (x->writes)
+		check_access(r, 1, true, x->size, x->wrote, line);
+	if (r->f->regs.rip != 0x1000 + x->len)
+		SV_TEST_FAIL_(__FILE__, line, "rip 0x%llx, expected 0x%llx",
+			      (unsigned long long)r->f->regs.rip,
+			      (unsigned long long)(0x1000 + x->len));
+	if ((r->f->regs.rflags & ~F_STATUS) != F_KEEP)
+		SV_TEST_FAIL_(__FILE__, line, "rflags 0x%llx lost a non-status bit",
+			      (unsigned long long)r->f->regs.rflags);
+}
+
+#define RUN(r, x, ...) \
+	do { \
+		static const uint8_t code_[] = { __VA_ARGS__ }; \
+		run_one(r, x, code_, sizeof(code_), __LINE__); \
+	} while (0)
+#define FLAGS(r) ((r)->f->regs.rflags & F_STATUS)
+
+static void test_vm_rmw(void)
+{
+	struct rig r;
+	struct run x;
+
+	rig_init(&r, PROT32);
+	/* or dword [edi],80000000: read 101, write 80000101, SF */
+	x = (struct run){ WR, 0x101, F_STATUS, 6, 4, true, 0x80000101 };
+	RUN(&r, &x, 0x81, 0x0f, 0x00, 0x00, 0x00, 0x80);
+	SV_CHECK_EQ_U64(FLAGS(&r), ref_flags('|', 32, 0x101, 0x80000000));
+	SV_CHECK_EQ_U64(FLAGS(&r), F_SF);
+	/* the exit may say read, or read and write, for the same instruction */
+	x.qual = RD;
+	RUN(&r, &x, 0x81, 0x0f, 0x00, 0x00, 0x00, 0x80);
+	x.qual = RD | WR;
+	RUN(&r, &x, 0x81, 0x0f, 0x00, 0x00, 0x00, 0x80);
+
+	/* and dword [edi],~4 (83 /4, imm8 fb sign-extended): clears the bit */
+	x = (struct run){ WR, 0x4, F_CF | F_OF | F_AF, 3, 4, true, 0 };
+	RUN(&r, &x, 0x83, 0x27, 0xfb);
+	SV_CHECK_EQ_U64(FLAGS(&r), F_ZF | F_PF);	/* CF, OF, AF cleared */
+	SV_CHECK_EQ_U64(FLAGS(&r), ref_flags('&', 32, 4, 0xfffffffb));
+	x = (struct run){ WR, 0xffff00ff, 0, 3, 4, true, 0xffff00fb };
+	RUN(&r, &x, 0x83, 0x27, 0xfb);
+	SV_CHECK_EQ_U64(FLAGS(&r), ref_flags('&', 32, 0xffff00ff, 0xfffffffb));
+
+	/* add dword [edi],eax: 7fffffff + 1 overflows */
+	r.f->regs.rax = 0xaaaaaaaa00000001ull;
+	x = (struct run){ WR, 0x7fffffff, F_CF | F_ZF, 2, 4, true, 0x80000000 };
+	RUN(&r, &x, 0x01, 0x07);
+	SV_CHECK_EQ_U64(FLAGS(&r), F_OF | F_SF | F_AF | F_PF);
+	SV_CHECK_EQ_U64(FLAGS(&r), ref_flags('+', 32, 0x7fffffff, 1));
+	SV_CHECK_EQ_U64(r.f->regs.rax, 0xaaaaaaaa00000001ull);	/* source kept */
+	/* add dword [edi],eax: ffffffff + 1 carries */
+	x = (struct run){ WR, 0xffffffff, 0, 2, 4, true, 0 };
+	RUN(&r, &x, 0x01, 0x07);
+	SV_CHECK_EQ_U64(FLAGS(&r), F_CF | F_ZF | F_AF | F_PF);
+	/* o16 add word [edi],ax: ffff + 1 */
+	x = (struct run){ WR, 0xffff, 0, 3, 2, true, 0 };
+	RUN(&r, &x, 0x66, 0x01, 0x07);
+	SV_CHECK_EQ_U64(FLAGS(&r), ref_flags('+', 16, 0xffff, 1));
+	SV_CHECK_EQ_U64(FLAGS(&r), F_CF | F_ZF | F_AF | F_PF);
+	/* add byte [edi],al: 80 + 80: carry and overflow */
+	r.f->regs.rax = 0x80;
+	x = (struct run){ WR, 0x80, 0, 2, 1, true, 0 };
+	RUN(&r, &x, 0x00, 0x07);
+	SV_CHECK_EQ_U64(FLAGS(&r), F_CF | F_OF | F_ZF | F_PF);
+
+	/* sub dword [edi],1 (83 /5): 80000000 - 1 overflows, no carry */
+	x = (struct run){ WR, 0x80000000, 0, 3, 4, true, 0x7fffffff };
+	RUN(&r, &x, 0x83, 0x2f, 0x01);
+	SV_CHECK_EQ_U64(FLAGS(&r), ref_flags('-', 32, 0x80000000, 1));
+	SV_CHECK_EQ_U64(FLAGS(&r), F_OF | F_AF | F_PF);
+	/* sub byte [edi],1 (80 /5): 0 - 1 borrows */
+	x = (struct run){ WR, 0x00, 0, 3, 1, true, 0xff };
+	RUN(&r, &x, 0x80, 0x2f, 0x01);
+	SV_CHECK_EQ_U64(FLAGS(&r), F_CF | F_SF | F_AF | F_PF);
+
+	/* xor byte [edi],bh: the high byte as the source */
+	r.f->regs.rbx = 0x0f00;
+	x = (struct run){ WR, 0xff, F_CF | F_OF, 2, 1, true, 0xf0 };
+	RUN(&r, &x, 0x30, 0x3f);
+	SV_CHECK_EQ_U64(FLAGS(&r), ref_flags('^', 8, 0xff, 0x0f));
+	SV_CHECK_EQ_U64(FLAGS(&r), F_SF | F_PF);
+
+	/* neg dword [edi]: 0 gives CF = 0; 80000000 overflows; 1 borrows */
+	x = (struct run){ WR, 0, F_CF, 2, 4, true, 0 };
+	RUN(&r, &x, 0xf7, 0x1f);
+	SV_CHECK_EQ_U64(FLAGS(&r), F_ZF | F_PF);
+	x = (struct run){ WR, 0x80000000, 0, 2, 4, true, 0x80000000 };
+	RUN(&r, &x, 0xf7, 0x1f);
+	SV_CHECK_EQ_U64(FLAGS(&r), ref_flags('-', 32, 0, 0x80000000));
+	SV_CHECK_EQ_U64(FLAGS(&r), F_CF | F_OF | F_SF | F_PF);
+	x = (struct run){ WR, 1, 0, 2, 1, true, 0xff };
+	RUN(&r, &x, 0xf6, 0x1f);	/* neg byte */
+	SV_CHECK_EQ_U64(FLAGS(&r), F_CF | F_SF | F_AF | F_PF);
+
+	/* not byte [edi]: no flag changes, whatever they were */
+	x = (struct run){ WR, 0x0f, F_CF | F_ZF | F_OF, 2, 1, true, 0xf0 };
+	RUN(&r, &x, 0xf6, 0x17);
+	SV_CHECK_EQ_U64(FLAGS(&r), F_CF | F_ZF | F_OF);
+	x = (struct run){ WR, 0x0000ffff, 0, 2, 4, true, 0xffff0000 };
+	RUN(&r, &x, 0xf7, 0x17);
+	SV_CHECK_EQ_U64(FLAGS(&r), 0);
+	rig_destroy(&r);
+
+	/* 16-bit code: or word [bx],8000 (81 /1 imm16), a 16-bit access */
+	rig_init(&r, PROT16);
+	x = (struct run){ WR, 0x0001, 0, 4, 2, true, 0x8001 };
+	RUN(&r, &x, 0x81, 0x0f, 0x00, 0x80);
+	SV_CHECK_EQ_U64(FLAGS(&r), F_SF);
+	/* o32 and dword [bx],7fffffff in 16-bit code */
+	x = (struct run){ WR, 0xffffffff, 0, 7, 4, true, 0x7fffffff };
+	RUN(&r, &x, 0x66, 0x81, 0x27, 0xff, 0xff, 0xff, 0x7f);
+	SV_CHECK_EQ_U64(FLAGS(&r), F_PF);
+	rig_destroy(&r);
+}
+
+static void test_vm_compare(void)
+{
+	struct rig r;
+	struct run x;
+
+	rig_init(&r, PROT32);
+	/* test dword [edi],1 (f7 /0): one read, no write, ZF when clear */
+	x = (struct run){ RD, 0xfffffffe, F_CF | F_OF | F_AF, 6, 4, false, 0 };
+	RUN(&r, &x, 0xf7, 0x07, 0x01, 0x00, 0x00, 0x00);
+	SV_CHECK_EQ_U64(FLAGS(&r), F_ZF | F_PF);
+	x.mem = 0x1;
+	RUN(&r, &x, 0xf7, 0x07, 0x01, 0x00, 0x00, 0x00);
+	SV_CHECK_EQ_U64(FLAGS(&r), 0);	/* low byte 01: odd parity */
+	/* test byte [edi+4],80 */
+	x = (struct run){ RD, 0x80, 0, 4, 1, false, 0 };
+	RUN(&r, &x, 0xf6, 0x47, 0x04, 0x80);
+	SV_CHECK_EQ_U64(FLAGS(&r), F_SF);
+	/* test [edi],eax (85) */
+	r.f->regs.rax = 0x00ff0000;
+	x = (struct run){ RD, 0x00f00000, 0, 2, 4, false, 0 };
+	RUN(&r, &x, 0x85, 0x07);
+	SV_CHECK_EQ_U64(FLAGS(&r), F_PF);	/* nonzero, low byte 0 */
+
+	/* cmp [edi],eax: mem - eax; 0 - 1 borrows */
+	r.f->regs.rax = 1;
+	x = (struct run){ RD, 0, 0, 2, 4, false, 0 };
+	RUN(&r, &x, 0x39, 0x07);
+	SV_CHECK_EQ_U64(FLAGS(&r), F_CF | F_SF | F_AF | F_PF);
+	SV_CHECK_EQ_U64(FLAGS(&r), ref_flags('-', 32, 0, 1));
+	/* cmp eax,[edi]: eax - mem, the other order: 1 - 0 */
+	RUN(&r, &x, 0x3b, 0x07);
+	SV_CHECK_EQ_U64(FLAGS(&r), ref_flags('-', 32, 1, 0));
+	SV_CHECK_EQ_U64(FLAGS(&r), 0);
+	SV_CHECK_EQ_U64(r.f->regs.rax, 1);	/* CMP writes no register */
+	/* cmp dword [edi],7fffffff (81 /7) against 80000000: overflow */
+	x = (struct run){ RD, 0x80000000, 0, 6, 4, false, 0 };
+	RUN(&r, &x, 0x81, 0x3f, 0xff, 0xff, 0xff, 0x7f);
+	SV_CHECK_EQ_U64(FLAGS(&r), ref_flags('-', 32, 0x80000000, 0x7fffffff));
+	SV_CHECK_EQ_U64(FLAGS(&r), F_OF | F_AF);
+	/* cmp word [edi],-1 (o16 83 /7): equal */
+	x = (struct run){ RD, 0xffff, 0, 4, 2, false, 0 };
+	RUN(&r, &x, 0x66, 0x83, 0x3f, 0xff);
+	SV_CHECK_EQ_U64(FLAGS(&r), F_ZF | F_PF);
+	/* cmp [edi],bh */
+	r.f->regs.rbx = 0x4200;
+	x = (struct run){ RD, 0x41, 0, 2, 1, false, 0 };
+	RUN(&r, &x, 0x38, 0x3f);
+	SV_CHECK_EQ_U64(FLAGS(&r), ref_flags('-', 8, 0x41, 0x42));
+
+	/* CMP and TEST never write: an exit that says write refuses them */
+	r.dev.calls = 0;
+	MMIO(&r, 0x1000, WR, 0x39, 0x07);
+	CHECK_FAILED(&r, "does not match the instruction at rip 0x1000, a read");
+	rig_destroy(&r);
+	rig_init(&r, PROT32);
+	MMIO(&r, 0x1000, RD | WR, 0xf7, 0x07, 0x01, 0x00, 0x00, 0x00);
+	CHECK_FAILED(&r, "does not match");
+	rig_destroy(&r);
+}
+
+static void test_vm_alu_load(void)
+{
+	struct rig r;
+	struct run x;
+
+	rig_init(&r, PROT32);
+	/* sub eax,[edi]: 32-bit result zero-extended, 0 - 1 */
+	r.f->regs.rax = 0xffffffff00000000ull;
+	x = (struct run){ RD, 1, 0, 2, 4, false, 0 };
+	RUN(&r, &x, 0x2b, 0x07);
+	SV_CHECK_EQ_U64(r.f->regs.rax, 0xffffffffull);
+	SV_CHECK_EQ_U64(FLAGS(&r), F_CF | F_SF | F_AF | F_PF);
+	/* o16 add ax,[edi]: bits 63:16 kept */
+	r.f->regs.rax = 0x123456789abcfffeull;
+	x = (struct run){ RD, 3, 0, 3, 2, false, 0 };
+	RUN(&r, &x, 0x66, 0x03, 0x07);
+	SV_CHECK_EQ_U64(r.f->regs.rax, 0x123456789abc0001ull);
+	SV_CHECK_EQ_U64(FLAGS(&r), ref_flags('+', 16, 0xfffe, 3));
+	/* or dh,[edi]: into bits 15:8 only */
+	r.f->regs.rdx = 0x1111111111110122ull;
+	x = (struct run){ RD, 0x80, 0, 2, 1, false, 0 };
+	RUN(&r, &x, 0x0a, 0x37);
+	SV_CHECK_EQ_U64(r.f->regs.rdx, 0x1111111111118122ull);
+	SV_CHECK_EQ_U64(FLAGS(&r), ref_flags('|', 8, 0x01, 0x80));
+	SV_CHECK_EQ_U64(FLAGS(&r), F_SF | F_PF);	/* 81: two ones */
+	rig_destroy(&r);
+}
+
+static void test_vm_xchg_movsx(void)
+{
+	struct rig r;
+	struct run x;
+
+	rig_init(&r, PROT32);
+	/* xchg [edi],eax: read, then write the old eax; eax zero-extended */
+	r.f->regs.rax = 0xffffffff22222222ull;
+	x = (struct run){ RD, 0x11, F_CF | F_ZF, 2, 4, true, 0x22222222 };
+	RUN(&r, &x, 0x87, 0x07);
+	SV_CHECK_EQ_U64(r.f->regs.rax, 0x11);
+	SV_CHECK_EQ_U64(FLAGS(&r), F_CF | F_ZF);	/* no flag changes */
+	/* and the exit may say write */
+	r.f->regs.rax = 0x33;
+	x = (struct run){ WR, 0x44, 0, 2, 4, true, 0x33 };
+	RUN(&r, &x, 0x87, 0x07);
+	SV_CHECK_EQ_U64(r.f->regs.rax, 0x44);
+	/* xchg [edi],ah */
+	r.f->regs.rax = 0x7788;
+	x = (struct run){ WR, 0xffffff01, 0, 2, 1, true, 0x77 };
+	RUN(&r, &x, 0x86, 0x27);
+	SV_CHECK_EQ_U64(r.f->regs.rax, 0x0188);
+
+	/* movsx: sign-extended, with the destination's width rules */
+	r.f->regs.rax = ~0ull;
+	x = (struct run){ RD, 0x80, 0, 3, 1, false, 0 };
+	RUN(&r, &x, 0x0f, 0xbe, 0x07);
+	SV_CHECK_EQ_U64(r.f->regs.rax, 0xffffff80ull);
+	x = (struct run){ RD, 0x7f, 0, 3, 1, false, 0 };
+	RUN(&r, &x, 0x0f, 0xbe, 0x07);
+	SV_CHECK_EQ_U64(r.f->regs.rax, 0x7full);
+	x = (struct run){ RD, 0xffff8001, 0, 3, 2, false, 0 };
+	RUN(&r, &x, 0x0f, 0xbf, 0x07);
+	SV_CHECK_EQ_U64(r.f->regs.rax, 0xffff8001ull);
+	r.f->regs.rsi = 0x5555555555555555ull;
+	x = (struct run){ RD, 0xfe, 0, 4, 1, false, 0 };
+	RUN(&r, &x, 0x66, 0x0f, 0xbe, 0x37);	/* movsx si,byte */
+	SV_CHECK_EQ_U64(r.f->regs.rsi, 0x555555555555fffeull);
+	rig_destroy(&r);
+}
+
+/* Exactly one read and at most one write, in order, and no write once the
+ * device has stopped the VM on the read. */
+static void test_vm_access_order(void)
+{
+	struct rig r;
+
+	rig_init(&r, PROT32);
+	r.dev.stop_on_read = true;
+	r.dev.reply = 1;
+	MMIO(&r, 0x1000, WR, 0x83, 0x0f, 0x02);	/* or dword [edi],2 */
+	SV_CHECK_EQ_U64(r.vm.state, SV_VM_STOPPED);
+	SV_CHECK_EQ_U64(r.dev.calls, 1);
+	SV_CHECK(!r.dev.log[0].write);
+	SV_CHECK_EQ_U64(r.f->regs.rip, 0x1000);	/* not completed */
+	rig_destroy(&r);
+
+	/* a MOV store still only writes, a MOV load only reads */
+	rig_init(&r, PROT32);
+	r.f->regs.rax = 5;
+	MMIO(&r, 0x1000, WR, 0x89, 0x07);
+	SV_CHECK_EQ_U64(r.dev.calls, 1);
+	SV_CHECK(r.dev.log[0].write);
+	MMIO(&r, 0x1000, RD, 0x8b, 0x07);
+	SV_CHECK_EQ_U64(r.dev.calls, 2);
+	SV_CHECK(!r.dev.log[1].write);
+
+	/* ADC, SBB and LOCK are refused before any access */
+	rig_destroy(&r);
+	rig_init(&r, PROT32);
+	MMIO(&r, 0x1000, WR, 0x83, 0x17, 0x01);	/* adc dword [edi],1 */
+	CHECK_FAILED(&r, "does not know: 83 17");
+	rig_destroy(&r);
+	rig_init(&r, PROT32);
+	MMIO(&r, 0x1000, WR, 0x19, 0x07);		/* sbb [edi],eax */
+	CHECK_FAILED(&r, "does not know: 19");
+	rig_destroy(&r);
+	rig_init(&r, PROT32);
+	MMIO(&r, 0x1000, WR, 0xf0, 0x09, 0x07);	/* lock or [edi],eax */
+	CHECK_FAILED(&r, "does not know: f0");
+	rig_destroy(&r);
+	rig_init(&r, PROT32);
+	MMIO(&r, 0x1000, RD, 0xf7, 0x27);		/* mul dword [edi] */
+	CHECK_FAILED(&r, "does not know: f7 27");
+	rig_destroy(&r);
+	/* a read-modify-write from an instruction fetch's exit */
+	rig_init(&r, PROT32);
+	MMIO(&r, 0x1000, SV_EPT_QUAL_FETCH | RD, 0x01, 0x07);
+	CHECK_FAILED(&r, "a read-modify-write");
 	rig_destroy(&r);
 }
 
@@ -903,7 +1442,9 @@ static const uint8_t interesting[] = {
 	0x66, 0x67, 0x2e, 0x3e, 0x26, 0x36, 0x64, 0x65, 0xf0, 0xf2, 0xf3,
 	0x40, 0x44, 0x48, 0x4c, 0x4f, 0x88, 0x89, 0x8a, 0x8b, 0xa0, 0xa1,
 	0xa2, 0xa3, 0xc6, 0xc7, 0x0f, 0xb6, 0xb7, 0x04, 0x05, 0x06, 0x24,
-	0x25, 0x44, 0x84, 0xc0, 0x00, 0xff,
+	0x25, 0x44, 0x84, 0xc0, 0x00, 0xff, 0x01, 0x03, 0x09, 0x11, 0x21,
+	0x2b, 0x31, 0x38, 0x3b, 0x80, 0x81, 0x83, 0x85, 0x86, 0x87, 0xf6,
+	0xf7, 0xbe, 0xbf,
 };
 
 static void random_insn(uint8_t *b)
@@ -977,7 +1518,10 @@ static void test_random_through_vm(void)
 			ran++;
 			SV_CHECK(r.f->regs.rip > rip &&
 				 r.f->regs.rip <= rip + SV_INSN_MAX_LEN);
-			SV_CHECK_EQ_U64(r.dev.calls, 1);
+			/* one access, or a read then a write */
+			SV_CHECK(r.dev.calls == 1 ||
+				 (r.dev.calls == 2 && !r.dev.log[0].write &&
+				  r.dev.log[1].write));
 		} else {
 			SV_CHECK(r.vm.stop_reason[0] != '\0');
 			SV_CHECK_EQ_U64(r.dev.calls, 0);
@@ -996,6 +1540,12 @@ CU_TestInfo sv_tests_emulate[] = {
 	{ "VM: protected mode, every form, page and RAM edges", test_vm_protected_mode },
 	{ "VM: the address is the exit's", test_vm_device_sees_offset },
 	{ "VM: REP, unknown, direction, not RAM refused", test_vm_refusals },
+	{ "flags: the test's reference against hand-worked values", test_ref_flags },
+	{ "VM: OR/AND/ADD/SUB/XOR/NEG/NOT on memory: accesses, flags, sizes", test_vm_rmw },
+	{ "VM: CMP/TEST: one read, flags, never a write", test_vm_compare },
+	{ "VM: ALU r,r/m: register result, partial registers, flags", test_vm_alu_load },
+	{ "VM: XCHG read-then-write, MOVSX sign extension", test_vm_xchg_movsx },
+	{ "VM: access order, stop on read, ADC/SBB/LOCK/MUL refused", test_vm_access_order },
 	{ "VM: 32-bit paging: fetch through the tables, page crossing, #PF", test_vm_paging32 },
 	{ "VM: PAE paging: 2M page, split fetch, NX, user fetch, #PF", test_vm_paging_pae },
 	{ "VM: paging: code or tables outside RAM", test_vm_paging_refusals },
