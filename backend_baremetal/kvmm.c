@@ -441,8 +441,10 @@ void kvmm_main(const char *cmdline, bool console)
 
 	sv_strlcpy(cmdline_copy, cmdline, sizeof(cmdline_copy));
 	vmxstats = cmdline_has(cmdline, "vmxstats");
-	if (vmxstats)
+	if (vmxstats) {
 		tsc_check();
+		vmx_measure_exits(true);
+	}
 	if (cmdline_value(cmdline, "badstate", badstate, sizeof(badstate)) < 0)
 		badstate[0] = '\0';
 	if (vmx_usable(why, sizeof(why)))

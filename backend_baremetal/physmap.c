@@ -6,14 +6,16 @@
 
 #include "sv/errno.h"
 #include "sv/host.h"
+#include "sv/walk.h"
 
 #define PTE_ENTRIES	1024
 #define PDE_SHIFT	22
 #define PTE_SHIFT	12
-#define PTE_P		0x001u
-#define PTE_RW		0x002u
-#define PTE_US		0x004u	/* the guest may run at CPL 3 */
-#define PTE_ADDR	0xfffff000u
+/* 32-bit entries: the low bits as sv/walk.h names them */
+#define PTE_P		((uint32_t)SV_PTE_P)
+#define PTE_RW		((uint32_t)SV_PTE_RW)
+#define PTE_US		((uint32_t)SV_PTE_US)	/* the guest may run at CPL 3 */
+#define PTE_ADDR	0xfffff000u		/* bits 31:12 */
 
 int physmap_init(struct physmap *m)
 {

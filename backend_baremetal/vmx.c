@@ -27,35 +27,16 @@
 #include "sv/trace.h"
 #include "sv/vmx.h"
 #include "sv/vmx_ctl.h"
+#include "sv/walk.h"
 #include "tsc.h"
 #include "vmx_hw.h"
 #include "x86.h"
 #include "x86_sys.h"
 
-/* Control-register bits (SDM vol. 3, section 2.5) */
-#define CR0_PE		SV_BIT64(0)
-#define CR0_ET		SV_BIT64(4)
-#define CR0_NE		SV_BIT64(5)
-#define CR0_NW		SV_BIT64(29)
-#define CR0_CD		SV_BIT64(30)
-#define CR0_PG		SV_BIT64(31)
-#define CR4_PSE		SV_BIT64(4)
-#define CR4_PAE		SV_BIT64(5)
-#define CR4_OSFXSR	SV_BIT64(9)
-#define CR4_VMXE	SV_BIT64(13)
 #define RFLAGS_FIXED1	SV_BIT64(1)
 #define DR6_FIXED1	0xffff0ff0ull	/* DR6 at power-on */
 #define DR7_FIXED1	0x400ull
 
-/* MSRs the VMCS holds for the guest, and the one the TSC is. */
-#define MSR_IA32_TSC		0x00000010u
-#define MSR_IA32_SYSENTER_CS	0x00000174u
-#define MSR_IA32_SYSENTER_ESP	0x00000175u
-#define MSR_IA32_SYSENTER_EIP	0x00000176u
-#define MSR_IA32_PAT		0x00000277u
-#define MSR_IA32_FS_BASE	0xc0000100u
-#define MSR_IA32_GS_BASE	0xc0000101u
-#define MSR_IA32_KERNEL_GS_BASE	0xc0000102u
 #define PAT_POWER_ON		0x0007040600070406ull
 
 /*
@@ -65,7 +46,10 @@
  * small guest has).
  */
 #define IDENTITY_MAP_GPA	0xfeffc000ull
-#define PDE_4M_IDENTITY		0xe7u	/* P, RW, US, A, D, PS */
+#define PDE_4M_IDENTITY		(uint32_t)(SV_PTE_P | SV_PTE_RW | SV_PTE_US | \
+					   SV_PTE_A | SV_PTE_D | SV_PTE_PS)
+#define PDE_4M_SHIFT		22	/* a 4 MiB page per directory entry */
+#define PD_ENTRIES		1024
 
 #define VMX_MAX_REGIONS		8
 #define VMX_SLICE_NS		2000000ull	/* longest run between exits */
@@ -135,7 +119,7 @@ static void caps_read(struct vmx_caps *c)
 
 bool vmx_usable(char *why, size_t len)
 {
-	if (!(cpuid(1, 0).ecx & SV_BIT(5))) {
+	if (!(cpuid(SV_CPUID_FEATURES, 0).ecx & SV_CPUID_1_ECX_VMX)) {
 		sv_snprintf(why, len, "this CPU has no VMX");
 		return false;
 	}
@@ -163,6 +147,7 @@ static struct {
 	hpa_t vmxon_pa;
 	uint64_t saved_cr0, saved_cr4;
 	struct sv_bvcpu *current;	/* whose VMCS is current */
+	bool measure;			/* vmx_measure_exits: cost counters on */
 	struct sv_bvcpu *fpu_owner;	/* whose x87/SSE and DR0-3/6 are loaded */
 	uint16_t next_vpid;
 } vmx;
@@ -242,10 +227,10 @@ static int vmx_operation_enter(void)
 	vmx.saved_cr4 = cr4;
 	/* Firmware may leave caching off (CR0.CD/NW, as Bochs's does); the
 	 * fixed bits decide what VMX operation accepts. */
-	write_cr0(sv_vmx_cr_fixed(cr0 & ~(CR0_CD | CR0_NW), caps.cr0_fixed0,
+	write_cr0(sv_vmx_cr_fixed(cr0 & ~(SV_CR0_CD | SV_CR0_NW), caps.cr0_fixed0,
 				  caps.cr0_fixed1));
 	/* OSFXSR: FXSAVE/FXRSTOR move the guests' SSE state too */
-	write_cr4(sv_vmx_cr_fixed(cr4 | CR4_VMXE | CR4_OSFXSR, caps.cr4_fixed0,
+	write_cr4(sv_vmx_cr_fixed(cr4 | SV_CR4_VMXE | SV_CR4_OSFXSR, caps.cr4_fixed0,
 				  caps.cr4_fixed1));
 	st = vmx_on(vmx.vmxon_pa.v);
 	if (st != VMX_OK) {
@@ -537,8 +522,8 @@ static void setup_host_state(const struct sv_bvcpu *v)
 	vmcs_write16(HOST_FS_SELECTOR, fs);
 	vmcs_write16(HOST_GS_SELECTOR, gs);
 	vmcs_write16(HOST_TR_SELECTOR, tr);
-	vmcs_writenat(HOST_FS_BASE, rdmsr(MSR_IA32_FS_BASE));
-	vmcs_writenat(HOST_GS_BASE, rdmsr(MSR_IA32_GS_BASE));
+	vmcs_writenat(HOST_FS_BASE, rdmsr(SV_MSR_IA32_FS_BASE));
+	vmcs_writenat(HOST_GS_BASE, rdmsr(SV_MSR_IA32_GS_BASE));
 	vmcs_writenat(HOST_TR_BASE, tr_base(&gdt, tr));
 	vmcs_writenat(HOST_GDTR_BASE, gdt.base);
 	vmcs_writenat(HOST_IDTR_BASE, idt.base);
@@ -546,7 +531,7 @@ static void setup_host_state(const struct sv_bvcpu *v)
 	vmcs_writenat(HOST_IA32_SYSENTER_ESP, 0);
 	vmcs_writenat(HOST_IA32_SYSENTER_EIP, 0);
 	if (v->efer_in_vmcs)
-		vmcs_write64(HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
+		vmcs_write64(HOST_IA32_EFER, rdmsr(SV_MSR_IA32_EFER));
 	vmcs_writenat(HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
 	/* HOST_RSP: written by vmx_enter on every entry */
 }
@@ -601,8 +586,8 @@ static void msr_passthrough(uint8_t *bitmap, uint32_t msr, bool write)
 static void setup_bitmaps(struct sv_bvcpu *v)
 {
 	static const uint32_t passthrough[] = {
-		MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP,
-		MSR_IA32_SYSENTER_EIP, MSR_IA32_FS_BASE, MSR_IA32_GS_BASE,
+		SV_MSR_IA32_SYSENTER_CS, SV_MSR_IA32_SYSENTER_ESP,
+		SV_MSR_IA32_SYSENTER_EIP, SV_MSR_IA32_FS_BASE, SV_MSR_IA32_GS_BASE,
 	};
 
 	sv_memset(v->io_bitmap, 0xff, VMX_IO_BITMAP_PAGES * SV_PAGE_SIZE);
@@ -611,7 +596,7 @@ static void setup_bitmaps(struct sv_bvcpu *v)
 		msr_passthrough(v->msr_bitmap, passthrough[i], false);
 		msr_passthrough(v->msr_bitmap, passthrough[i], true);
 	}
-	msr_passthrough(v->msr_bitmap, MSR_IA32_TSC, false);	/* = RDTSC */
+	msr_passthrough(v->msr_bitmap, SV_MSR_IA32_TSC, false);	/* = RDTSC */
 }
 
 /* ------------------------------------------------------------------------
@@ -651,8 +636,9 @@ static int vmx_vm_create(void *inst, struct sv_bvm **out)
 			err = -SV_ENOMEM;
 			goto fail;
 		}
-		for (uint32_t i = 0; i < 1024; i++)
-			vm->identity_pd[i] = (i << 22) | PDE_4M_IDENTITY;
+		for (uint32_t i = 0; i < PD_ENTRIES; i++)
+			vm->identity_pd[i] = (i << PDE_4M_SHIFT) |
+					     PDE_4M_IDENTITY;
 		if ((err = ept_map(&vm->ept, IDENTITY_MAP_GPA, pa.v,
 				   SV_PAGE_SIZE, EPT_R | EPT_W)))
 			goto fail;
@@ -891,9 +877,6 @@ static void requeue_vectoring(const struct sv_exit *x)
 		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, x->instr_len);
 }
 
-#define PF_ERR_WRITE	SV_BIT(1)	/* #PF error code: a write */
-#define PF_ERR_FETCH	SV_BIT(4)	/* an instruction fetch */
-
 /*
  * Without EPT, a guest access to guest-physical memory no RAM backs is a
  * #PF on the physmap (such a guest does not page, so the faulting linear
@@ -919,8 +902,8 @@ static int physmap_fault(struct sv_bvcpu *v, struct sv_exit *x)
 	x->guest_physical.v = gpa;
 	x->guest_linear.v = gpa;
 	x->qualification = SV_EPT_QUAL_GLA_VALID | SV_EPT_QUAL_GLA_TRANSLATED |
-		(x->intr_error & PF_ERR_FETCH ? SV_EPT_QUAL_FETCH :
-		 x->intr_error & PF_ERR_WRITE ? SV_EPT_QUAL_WRITE :
+		(x->intr_error & SV_PF_ID ? SV_EPT_QUAL_FETCH :
+		 x->intr_error & SV_PF_WR ? SV_EPT_QUAL_WRITE :
 						SV_EPT_QUAL_READ);
 	x->intr_info = 0;
 	x->intr_error = 0;
@@ -932,7 +915,7 @@ static void account_monitor(struct sv_bvcpu *v)
 	struct vmx_exit_cost *c;
 	uint64_t spent;
 
-	if (!v->exit_tsc || v->last.reason >= SV_EXIT_REASON_MAX)
+	if (!vmx.measure || !v->exit_tsc || v->last.reason >= SV_EXIT_REASON_MAX)
 		return;
 	c = &v->cost[v->last.reason];
 	spent = rdtsc() - v->exit_tsc;
@@ -994,7 +977,8 @@ static int vmx_run(struct sv_bvcpu *v, struct sv_exit *exit)
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, v->preempt_value);
 	account_monitor(v);
 	st = vmx_enter(&v->g, v->launched);
-	v->exit_tsc = rdtsc();
+	if (vmx.measure)
+		v->exit_tsc = rdtsc();
 	if (st != VMX_OK) {
 		int err = vmx_failed(v->launched ? "VMRESUME" : "VMLAUNCH", st);
 
@@ -1174,7 +1158,7 @@ static int vmx_set_segment(struct sv_bvcpu *v, enum sv_seg seg,
 
 static bool on_identity_map(const struct sv_bvcpu *v)
 {
-	return !caps.unrestricted && !(v->cr0 & CR0_PG);
+	return !caps.unrestricted && !(v->cr0 & SV_CR0_PG);
 }
 
 static void set_cr3_exiting(struct sv_bvcpu *v, bool on)
@@ -1210,11 +1194,11 @@ static int realize_paging(struct sv_bvcpu *v)
 {
 	uint64_t cr0_fixed0 = caps.cr0_fixed0, cr0, cr4;
 
-	if (!caps.ept && (v->cr0 & CR0_PG))
+	if (!caps.ept && (v->cr0 & SV_CR0_PG))
 		return -SV_ENOTSUP;	/* no shadow MMU yet: the core says so */
 	if (caps.unrestricted)
-		cr0_fixed0 &= ~(CR0_PE | CR0_PG);
-	else if (!(v->cr0 & CR0_PE)) {
+		cr0_fixed0 &= ~(SV_CR0_PE | SV_CR0_PG);
+	else if (!(v->cr0 & SV_CR0_PE)) {
 		sv_printf("vmx: a real-mode guest needs unrestricted guest, "
 			  "which this CPU lacks (the vm86 monitor is not "
 			  "written yet)\n");
@@ -1223,8 +1207,8 @@ static int realize_paging(struct sv_bvcpu *v)
 	cr0 = sv_vmx_cr_fixed(v->cr0, cr0_fixed0, caps.cr0_fixed1);
 	cr4 = v->cr4;
 	if (on_identity_map(v)) {
-		cr0 |= CR0_PG;
-		cr4 = (cr4 | CR4_PSE) & ~CR4_PAE;
+		cr0 |= SV_CR0_PG;
+		cr4 = (cr4 | SV_CR4_PSE) & ~SV_CR4_PAE;
 	}
 	cr4 = sv_vmx_cr_fixed(cr4, caps.cr4_fixed0, caps.cr4_fixed1);
 	vmcs_writenat(GUEST_CR0, cr0);
@@ -1238,7 +1222,7 @@ static int realize_paging(struct sv_bvcpu *v)
 		return 0;
 	}
 	vmcs_writenat(GUEST_CR3, v->cr3);
-	if ((v->cr0 & CR0_PG) && (v->cr4 & CR4_PAE))
+	if ((v->cr0 & SV_CR0_PG) && (v->cr4 & SV_CR4_PAE))
 		return load_pdptes(v);
 	return 0;
 }
@@ -1276,7 +1260,7 @@ static int vmx_set_cr(struct sv_bvcpu *v, enum sv_cr cr, uint64_t val)
 	case SV_CR2: v->g.cr2 = val; break;
 	case SV_CR3: v->cr3 = val; break;
 	case SV_CR4:
-		if (val & CR4_VMXE) {	/* no nested VMX */
+		if (val & SV_CR4_VMXE) {	/* no nested VMX */
 			host_irq_restore(flags);
 			return -SV_EINVAL;
 		}
@@ -1307,17 +1291,17 @@ static int vmx_get_msr(struct sv_bvcpu *v, uint32_t msr, uint64_t *val)
 
 	vmcs_load(v);
 	switch (msr) {
-	case MSR_IA32_SYSENTER_CS: *val = vmcs_read32(GUEST_IA32_SYSENTER_CS); break;
-	case MSR_IA32_SYSENTER_ESP: *val = vmcs_readnat(GUEST_IA32_SYSENTER_ESP); break;
-	case MSR_IA32_SYSENTER_EIP: *val = vmcs_readnat(GUEST_IA32_SYSENTER_EIP); break;
-	case MSR_IA32_EFER:
+	case SV_MSR_IA32_SYSENTER_CS: *val = vmcs_read32(GUEST_IA32_SYSENTER_CS); break;
+	case SV_MSR_IA32_SYSENTER_ESP: *val = vmcs_readnat(GUEST_IA32_SYSENTER_ESP); break;
+	case SV_MSR_IA32_SYSENTER_EIP: *val = vmcs_readnat(GUEST_IA32_SYSENTER_EIP); break;
+	case SV_MSR_IA32_EFER:
 		*val = v->efer_in_vmcs ? vmcs_read64(GUEST_IA32_EFER) : v->efer;
 		break;
-	case MSR_IA32_FS_BASE: *val = vmcs_readnat(GUEST_FS_BASE); break;
-	case MSR_IA32_GS_BASE: *val = vmcs_readnat(GUEST_GS_BASE); break;
-	case MSR_IA32_KERNEL_GS_BASE: *val = v->kernel_gs_base; break;
-	case MSR_IA32_PAT: *val = v->pat; break;
-	case MSR_IA32_TSC: *val = rdtsc() + vmcs_read64(TSC_OFFSET); break;
+	case SV_MSR_IA32_FS_BASE: *val = vmcs_readnat(GUEST_FS_BASE); break;
+	case SV_MSR_IA32_GS_BASE: *val = vmcs_readnat(GUEST_GS_BASE); break;
+	case SV_MSR_IA32_KERNEL_GS_BASE: *val = v->kernel_gs_base; break;
+	case SV_MSR_IA32_PAT: *val = v->pat; break;
+	case SV_MSR_IA32_TSC: *val = rdtsc() + vmcs_read64(TSC_OFFSET); break;
 	default: err = -SV_ENOENT; break;
 	}
 	host_irq_restore(flags);
@@ -1331,22 +1315,22 @@ static int vmx_set_msr(struct sv_bvcpu *v, uint32_t msr, uint64_t val)
 
 	vmcs_load(v);
 	switch (msr) {
-	case MSR_IA32_SYSENTER_CS: vmcs_write32(GUEST_IA32_SYSENTER_CS, val); break;
-	case MSR_IA32_SYSENTER_ESP: vmcs_writenat(GUEST_IA32_SYSENTER_ESP, val); break;
-	case MSR_IA32_SYSENTER_EIP: vmcs_writenat(GUEST_IA32_SYSENTER_EIP, val); break;
-	case MSR_IA32_EFER:
+	case SV_MSR_IA32_SYSENTER_CS: vmcs_write32(GUEST_IA32_SYSENTER_CS, val); break;
+	case SV_MSR_IA32_SYSENTER_ESP: vmcs_writenat(GUEST_IA32_SYSENTER_ESP, val); break;
+	case SV_MSR_IA32_SYSENTER_EIP: vmcs_writenat(GUEST_IA32_SYSENTER_EIP, val); break;
+	case SV_MSR_IA32_EFER:
 		if (v->efer_in_vmcs)
 			vmcs_write64(GUEST_IA32_EFER, val);
 		else
 			v->efer = val;
 		break;
-	case MSR_IA32_FS_BASE: vmcs_writenat(GUEST_FS_BASE, val); break;
-	case MSR_IA32_GS_BASE: vmcs_writenat(GUEST_GS_BASE, val); break;
+	case SV_MSR_IA32_FS_BASE: vmcs_writenat(GUEST_FS_BASE, val); break;
+	case SV_MSR_IA32_GS_BASE: vmcs_writenat(GUEST_GS_BASE, val); break;
 	/* held, not loaded: a 32-bit guest has no SWAPGS, and the
 	 * processor's PAT stays the host's (guest RAM is write-back) */
-	case MSR_IA32_KERNEL_GS_BASE: v->kernel_gs_base = val; break;
-	case MSR_IA32_PAT: v->pat = val; break;
-	case MSR_IA32_TSC:
+	case SV_MSR_IA32_KERNEL_GS_BASE: v->kernel_gs_base = val; break;
+	case SV_MSR_IA32_PAT: v->pat = val; break;
+	case SV_MSR_IA32_TSC:
 		vmcs_write64(TSC_OFFSET, val - rdtsc());
 		v->proc_ctls |= SV_CPU_BASED_USE_TSC_OFFSETTING;
 		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, v->proc_ctls);
@@ -1433,6 +1417,11 @@ const struct sv_backend_ops vmx_backend_ops = SV_BACKEND_TABLE(vmx, "vmx");
 /* ------------------------------------------------------------------------
  * Measurements
  * ------------------------------------------------------------------------ */
+
+void vmx_measure_exits(bool on)
+{
+	vmx.measure = on;
+}
 
 void vmx_print_exit_costs(const struct sv_bvm *vm, sv_sink_fn sink, void *ctx)
 {

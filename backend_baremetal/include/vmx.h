@@ -42,6 +42,10 @@ struct vmx_exit_cost {
 	uint64_t min;
 };
 
+/* Count the monitor's cost per exit (off by default: it reads the TSC
+ * twice per exit). The kernel's `vmxstats` turns it on. */
+void vmx_measure_exits(bool on);
+
 /*
  * Print each exit reason's count and the TSC ticks the monitor spent from
  * the exit to the next entry (min and mean), for the VM's one vCPU. Under
