@@ -52,7 +52,7 @@
 #define PD_ENTRIES		1024
 
 #define VMX_MAX_REGIONS		8
-#define VMX_SLICE_NS		2000000ull	/* longest run between exits */
+#define VMX_SLICE_NS		2000000ull	/* guest run between timer exits */
 #define FXSAVE_SIZE		512
 #define FCW_DEFAULT		0x037f	/* x87 control word after FNINIT */
 #define MXCSR_DEFAULT		0x1f80	/* all SSE exceptions masked */
@@ -362,8 +362,9 @@ static void vmcs_load(struct sv_bvcpu *v)
  * ------------------------------------------------------------------------ */
 
 /*
- * The VMX-preemption timer, loaded at every entry, makes the guest exit
- * after VMX_SLICE_NS of running at most. The kernel's tick makes it exit
+ * The VMX-preemption timer makes the guest exit after every VMX_SLICE_NS
+ * it runs (reloaded at each entry, or only once it ran out where the CPU
+ * saves the count left at exits). The kernel's tick makes it exit
  * sooner (an external-interrupt exit); the timer is the backstop that
  * holds whatever the interrupt controller does: Bochs 2.7, for one, lets
  * no host interrupt make a guest exit when guest and host both entered
